@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from gongkai.api.urls import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("console/", include("gongkai.console.urls")),
+    path("api/", api.urls),
+    path("", include("gongkai.portal.urls")),
+]

@@ -1,0 +1,108 @@
+"""Organisations (发布机构), their departments (科室) and the people who work in them."""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .constants import DepartmentKind, Role
+
+DEFAULT_INDEX_PATTERN = "{org_code}/{year}-{serial:05d}"
+
+
+class Organization(models.Model):
+    """A government body that discloses information. One deployment serves many (集约化)."""
+
+    code = models.CharField(
+        _("机构代码"),
+        max_length=40,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9_.-]+$", _("机构代码只能包含字母、数字、点、下划线和连字符。"))],
+        help_text=_("用于索引号前缀,例如 jz-lfw 或统一社会信用代码。"),
+    )
+    name = models.CharField(_("机构名称"), max_length=120)
+    short_name = models.CharField(_("简称"), max_length=60, blank=True)
+    site_domain = models.CharField(_("网站域名"), max_length=120, blank=True)
+    site_id_code = models.CharField(_("网站标识码"), max_length=40, blank=True)
+    index_pattern = models.CharField(
+        _("索引号格式"),
+        max_length=80,
+        default=DEFAULT_INDEX_PATTERN,
+        help_text=_("可用占位符:{org_code}、{year}、{serial}(如 {serial:05d} 表示五位流水号)。"),
+    )
+    urgent_review_hours = models.PositiveIntegerField(
+        _("紧急发布事后审核时限(小时)"), default=24
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("机构")
+        verbose_name_plural = _("机构")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="departments")
+    code = models.CharField(_("科室代码"), max_length=40)
+    name = models.CharField(_("科室名称"), max_length=80)
+    kind = models.CharField(_("类型"), max_length=20, choices=DepartmentKind.choices, default=DepartmentKind.BUSINESS)
+    ordering = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("科室")
+        verbose_name_plural = _("科室")
+        ordering = ["organization", "ordering", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="uniq_department_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    full_name = models.CharField(_("姓名"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+
+class Membership(models.Model):
+    """A person's place in one organisation: a department and the roles they hold there."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="memberships")
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="memberships", null=True, blank=True
+    )
+    roles = models.JSONField(_("角色"), default=list)
+    can_fast_track = models.BooleanField(
+        _("紧急发布权限"), default=False, help_text=_("可先发布、后审核时效性要求高的信息(须说明理由)。")
+    )
+
+    class Meta:
+        verbose_name = _("成员")
+        verbose_name_plural = _("成员")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="uniq_membership"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization}"
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    def role_labels(self) -> list[str]:
+        return [Role(r).label for r in self.roles if r in Role.values]
