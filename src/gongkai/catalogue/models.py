@@ -1,0 +1,38 @@
+"""基本目录: an organisation's basic catalogue of proactive disclosure, as a tree of entries."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .constants import UpdateFrequency
+
+
+class CatalogueEntry(models.Model):
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="catalogue")
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    code = models.CharField(_("目录编码"), max_length=40)
+    name = models.CharField(_("目录名称"), max_length=120)
+    ordering = models.PositiveIntegerField(_("排序"), default=0)
+    content_type = models.CharField(_("公开内容"), max_length=200, blank=True)
+    responsible_department = models.ForeignKey(
+        "orgs.Department", on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("责任科室")
+    )
+    update_frequency = models.CharField(
+        _("更新频率"), max_length=20, choices=UpdateFrequency.choices, default=UpdateFrequency.AS_NEEDED
+    )
+
+    class Meta:
+        verbose_name = _("目录分类")
+        verbose_name_plural = _("基本目录")
+        ordering = ["organization", "ordering", "code"]
+        constraints = [models.UniqueConstraint(fields=["organization", "code"], name="uniq_catalogue_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def path_names(self) -> list[str]:
+        names, node = [], self
+        while node is not None:
+            names.append(node.name)
+            node = node.parent
+        return list(reversed(names))

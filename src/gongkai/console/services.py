@@ -1,0 +1,20 @@
+"""Writes of the console: notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .models import Notification
+
+
+def notify(recipients: Iterable, *, organization, kind: str, message: str, url: str = "") -> int:
+    """Put a message in each recipient's inbox (once per person)."""
+    seen = set()
+    rows = []
+    for user in recipients:
+        if user is None or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        rows.append(Notification(recipient=user, organization=organization, kind=kind, message=message, url=url))
+    Notification.objects.bulk_create(rows)
+    return len(rows)

@@ -1,0 +1,6 @@
+from gongkai.audit import registry
+
+registry.register("admin.added", "后台新增")
+registry.register("admin.changed", "后台修改")
+registry.register("admin.deleted", "后台删除")
+registry.register("auth.token_issued", "签发 API 令牌")

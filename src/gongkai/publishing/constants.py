@@ -1,0 +1,90 @@
+"""Names and legal limits of the publishing workflow (seed chapter 二, DOMAIN P1–P8)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gongkai.orgs.constants import Role
+
+# 政府信息公开条例 第26条: 主动公开 information is published within 20 working days of being formed or changed.
+PUBLICATION_DEADLINE_WORKDAYS = 20
+# The inbox warns this many working days before the publication deadline.
+PUBLICATION_WARNING_WORKDAYS = 5
+
+
+class ItemStatus(models.TextChoices):
+    """The public life of an item. Validity (有效/已废止/已失效) is separate: it follows from dates."""
+
+    DRAFT = "draft", _("草稿")
+    IN_REVIEW = "in_review", _("审核中")
+    APPROVED = "approved", _("待发布")
+    PUBLISHED = "published", _("已发布")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class RevisionStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    IN_REVIEW = "in_review", _("审核中")
+    REJECTED = "rejected", _("已退回")
+    APPROVED = "approved", _("审核通过")
+    PUBLISHED = "published", _("已发布")
+    SUPERSEDED = "superseded", _("已被替代")
+
+
+class DisclosureAttribute(models.TextChoices):
+    PROACTIVE = "proactive", _("主动公开")
+    ON_REQUEST = "on_request", _("依申请公开")
+    NOT_DISCLOSED = "not_disclosed", _("不予公开")
+
+
+class Validity(models.TextChoices):
+    VALID = "valid", _("有效")
+    ABOLISHED = "abolished", _("已废止")
+    EXPIRED = "expired", _("已失效")
+    NOT_APPLICABLE = "n/a", _("—")
+
+
+class StepScope(models.TextChoices):
+    """Whose people may act on a review step."""
+
+    LEAD_DEPARTMENT = "lead_department", _("牵头(制作)科室")
+    ANY_DEPARTMENT = "any", _("本机构任一科室")
+    FIXED_DEPARTMENT = "department", _("指定科室")
+
+
+class TaskStatus(models.TextChoices):
+    WAITING = "waiting", _("等待前序环节")
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("同意")
+    REJECTED = "rejected", _("退回")
+    CANCELLED = "cancelled", _("已取消")
+
+
+# The seed's chain (谁制作、谁审查): department review → confidentiality review → office approval → leader sign-off.
+DEFAULT_REVIEW_CHAIN = (
+    ("科室审核", Role.DEPARTMENT_HEAD, StepScope.LEAD_DEPARTMENT),
+    ("保密审查", Role.CONFIDENTIALITY_REVIEWER, StepScope.ANY_DEPARTMENT),
+    ("办公室审核", Role.OFFICE_EDITOR, StepScope.ANY_DEPARTMENT),
+    ("分管领导签发", Role.LEADER, StepScope.ANY_DEPARTMENT),
+)
+
+# Attachments: what may be uploaded. The real type is read from the content, not the name.
+ALLOWED_ATTACHMENT_EXTENSIONS = (
+    "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "et", "ofd", "txt", "csv",
+    "jpg", "jpeg", "png", "gif", "zip", "mp3", "mp4",
+)  # fmt: skip
+
+# Tags and attributes kept in an item body; everything else (scripts, handlers, styles) is removed.
+BODY_ALLOWED_TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "em", "i", "u", "s", "sub", "sup",
+    "blockquote", "ul", "ol", "li", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
+    "colgroup", "col", "a", "img", "span", "div", "pre", "code", "figure", "figcaption",
+}  # fmt: skip
+BODY_ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan", "align"},
+    "th": {"colspan", "rowspan", "align", "scope"},
+    "p": {"align"},
+    "col": {"span"},
+}
+BODY_URL_SCHEMES = {"http", "https", "mailto"}

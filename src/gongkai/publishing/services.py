@@ -1,0 +1,846 @@
+"""Writes of the publishing workflow. One function per action: permission check, one transaction,
+an audit event, side effects after commit. Views, the API, commands and tasks call these only.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from gongkai.audit import services as audit
+from gongkai.console.services import notify
+from gongkai.orgs.constants import Role
+from gongkai.orgs.models import Department, Organization, User
+from gongkai.workdays.calendar import Deadline, add_workdays
+
+from . import permissions
+from .constants import (
+    DEFAULT_REVIEW_CHAIN,
+    PUBLICATION_DEADLINE_WORKDAYS,
+    DisclosureAttribute,
+    ItemStatus,
+    RevisionStatus,
+    TaskStatus,
+)
+from .files import check_upload
+from .html import sanitize_body
+from .models import ApprovalForm, Attachment, Counter, InformationItem, ReviewStep, ReviewTask, Revision
+
+CONTENT_FIELDS = (
+    "title",
+    "document_number",
+    "publisher",
+    "lead_department",
+    "formed_on",
+    "effective_on",
+    "disclosure_attribute",
+    "non_disclosure_reason",
+    "topic",
+    "catalogue_entry",
+    "summary",
+    "body",
+    "source",
+    "change_note",
+    "is_major_change",
+)
+
+
+class WorkflowError(Exception):
+    """An action refused, with the reasons a person can read (Chinese)."""
+
+    def __init__(self, reasons: Iterable[str] | str):
+        self.reasons = [reasons] if isinstance(reasons, str) else list(reasons)
+        super().__init__(";".join(self.reasons))
+
+
+class StaleEdit(WorkflowError):
+    pass
+
+
+def _require(failures: list[str]) -> None:
+    if failures:
+        raise WorkflowError(failures)
+
+
+# --- content ---------------------------------------------------------------------------------------
+
+
+def clean_content(organization: Organization, data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """Check content fields against the rules of DOMAIN P3 and the metadata table; raise ValidationError."""
+    errors: dict[str, list[str]] = {}
+    out = {k: v for k, v in data.items() if k in CONTENT_FIELDS or k == "co_departments"}
+
+    def need(field: str, message: str) -> None:
+        if not partial or field in data:
+            value = data.get(field)
+            if value in (None, "", []):
+                errors.setdefault(field, []).append(message)
+
+    need("title", "请填写标题。")
+    need("lead_department", "请选择牵头(制作)科室。")
+    need("formed_on", "请填写成文日期。")
+    if "title" in out and out["title"] and len(out["title"]) > 300:
+        errors.setdefault("title", []).append("标题不能超过300字。")
+    attribute = out.get("disclosure_attribute", DisclosureAttribute.PROACTIVE if not partial else None)
+    if attribute is not None:
+        if attribute not in DisclosureAttribute.values:
+            errors.setdefault("disclosure_attribute", []).append("公开属性无效。")
+        elif attribute != DisclosureAttribute.PROACTIVE and not (out.get("non_disclosure_reason") or "").strip():
+            errors.setdefault("non_disclosure_reason", []).append(
+                "公开属性为依申请公开或不予公开时,必须说明理由(国办发〔2016〕80号)。"
+            )
+    for field in ("lead_department", "topic", "catalogue_entry"):
+        obj = out.get(field)
+        if obj is not None and getattr(obj, "organization_id", organization.pk) != organization.pk:
+            errors.setdefault(field, []).append("所选项不属于本机构。")
+    for dept in out.get("co_departments") or []:
+        if dept.organization_id != organization.pk:
+            errors.setdefault("co_departments", []).append("联合制作科室须属于本机构。")
+    formed, effective = out.get("formed_on"), out.get("effective_on")
+    if formed and effective and effective < formed:
+        errors.setdefault("effective_on", []).append("生效日期不能早于成文日期。")
+    if formed and formed > timezone.localdate() + datetime.timedelta(days=366):
+        errors.setdefault("formed_on", []).append("成文日期不合理。")
+    if "body" in out:
+        out["body"] = sanitize_body(out["body"])
+    for key in ("title", "document_number", "summary", "source", "publisher"):
+        if isinstance(out.get(key), str):
+            out[key] = out[key].strip()
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def submission_failures(revision: Revision) -> list[str]:
+    """What must be complete before review starts (so reviewers see the whole item)."""
+    reasons = []
+    if revision.disclosure_attribute != DisclosureAttribute.PROACTIVE:
+        reasons.append(
+            f"公开属性为“{revision.get_disclosure_attribute_display()}”的信息不能主动发布,不能提交发布审核(只有主动公开的信息可以发布)。"
+        )
+    if revision.catalogue_entry_id is None:
+        reasons.append("请选择目录分类(按基本目录发布)。")
+    if revision.topic_id is None:
+        reasons.append("请选择所属主题。")
+    if not revision.summary.strip():
+        reasons.append("请填写内容概述。")
+    if not revision.body.strip() and not revision.attachments.exists():
+        reasons.append("正文和附件不能都为空。")
+    return reasons
+
+
+def _deadline_from(day: datetime.date) -> Deadline:
+    return add_workdays(day, PUBLICATION_DEADLINE_WORKDAYS)
+
+
+def _set_publication_deadline(item: InformationItem, day: datetime.date) -> None:
+    deadline = _deadline_from(day)
+    item.publication_due_on = deadline.due
+    item.publication_due_provisional = deadline.provisional
+    item.escalation_level = 0
+
+
+def _apply_content(revision: Revision, content: dict[str, Any]) -> None:
+    for key, value in content.items():
+        if key != "co_departments":
+            setattr(revision, key, value)
+
+
+@transaction.atomic
+def create_draft(*, user: User, organization: Organization, data: dict[str, Any]) -> InformationItem:
+    _require(permissions.create_failures(user, organization, data.get("lead_department")))
+    data = {"publisher": organization.name, **data}
+    content = clean_content(organization, data)
+    item = InformationItem.objects.create(organization=organization, created_by=user)
+    revision = Revision(item=item, number=1, created_by=user)
+    _apply_content(revision, content)
+    revision.save()
+    if content.get("co_departments"):
+        revision.co_departments.set(content["co_departments"])
+    item.latest_revision = revision
+    _set_publication_deadline(item, revision.formed_on)
+    item.save()
+    audit.record(
+        action="publishing.item.created",
+        actor=user,
+        target=item,
+        organization=organization,
+        data={"revision": revision.number, "title": revision.title},
+    )
+    return item
+
+
+def _check_lock(item: InformationItem, lock_version: int | None) -> None:
+    if lock_version is not None and int(lock_version) != item.lock_version:
+        raise StaleEdit("该信息已被他人修改,请刷新页面后重新编辑(避免覆盖他人的修改)。")
+
+
+def _locked(item: InformationItem) -> InformationItem:
+    """Re-read the item under a row lock so concurrent actions on it are serialised."""
+    return (
+        InformationItem.objects.select_for_update()
+        .select_related("organization", "latest_revision", "live_revision")
+        .get(pk=item.pk)
+    )
+
+
+@transaction.atomic
+def update_draft(
+    *, user: User, item: InformationItem, data: dict[str, Any], lock_version: int | None = None
+) -> InformationItem:
+    item = _locked(item)
+    _check_lock(item, lock_version)
+    _require(permissions.edit_failures(user, item))
+    revision = item.latest_revision
+    content = clean_content(item.organization, data, partial=True)
+    if "lead_department" in content and content["lead_department"].pk != revision.lead_department_id:
+        _require(permissions.create_failures(user, item.organization, content["lead_department"]))
+    changed = sorted(k for k, v in content.items() if k != "co_departments" and getattr(revision, k) != v)
+    _apply_content(revision, content)
+    revision.updated_at = timezone.now()
+    revision.save()
+    if "co_departments" in content:
+        revision.co_departments.set(content["co_departments"])
+        changed.append("co_departments")
+    if "formed_on" in changed and item.live_revision_id is None:
+        _set_publication_deadline(item, revision.formed_on)
+    item.lock_version += 1
+    item.save()
+    audit.record(
+        action="publishing.item.updated",
+        actor=user,
+        target=item,
+        organization=item.organization,
+        data={"revision": revision.number, "fields": changed},
+    )
+    return item
+
+
+def attach_file(*, user: User, item: InformationItem, upload) -> Attachment:
+    """Check the upload (real type, size), store it and link it to the working revision.
+
+    A refused file raises AttachmentRejected before anything is written; if the database part fails,
+    the stored file is deleted again, so nothing is left half-done.
+    """
+    checked = check_upload(upload)
+    _require(permissions.edit_failures(user, item))
+    attachment = Attachment(
+        organization=item.organization,
+        original_name=checked.name,
+        extension=checked.extension,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=user,
+    )
+    attachment.file.save(f"{checked.sha256[:16]}.{checked.extension}", upload, save=False)
+    try:
+        with transaction.atomic():
+            item = _locked(item)
+            _require(permissions.edit_failures(user, item))
+            attachment.save()
+            item.latest_revision.attachments.add(attachment)
+            item.lock_version += 1
+            item.save(update_fields=["lock_version"])
+            audit.record(
+                action="publishing.item.attachment_added",
+                actor=user,
+                target=item,
+                organization=item.organization,
+                data={"attachment": attachment.pk, "name": checked.name, "size": checked.size,
+                      "sha256": checked.sha256},
+            )
+    except BaseException:
+        attachment.file.storage.delete(attachment.file.name)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def remove_attachment(*, user: User, item: InformationItem, attachment: Attachment) -> None:
+    item = _locked(item)
+    _require(permissions.edit_failures(user, item))
+    revision = item.latest_revision
+    if not revision.attachments.filter(pk=attachment.pk).exists():
+        raise WorkflowError("该附件不属于此信息。")
+    revision.attachments.remove(attachment)
+    item.lock_version += 1
+    item.save(update_fields=["lock_version"])
+    audit.record(
+        action="publishing.item.attachment_removed",
+        actor=user,
+        target=item,
+        organization=item.organization,
+        data={"attachment": attachment.pk, "name": attachment.original_name},
+    )
+
+
+# --- review chain ----------------------------------------------------------------------------------
+
+
+def ensure_default_chain(organization: Organization) -> list[ReviewStep]:
+    """Give an organisation the seed's review chain unless it configured its own."""
+    steps = list(organization.review_steps.order_by("position"))
+    if steps:
+        return steps
+    return [
+        ReviewStep.objects.create(organization=organization, position=i, name=name, role=role, scope=scope)
+        for i, (name, role, scope) in enumerate(DEFAULT_REVIEW_CHAIN, start=1)
+    ]
+
+
+@transaction.atomic
+def submit_for_review(*, user: User, item: InformationItem, lock_version: int | None = None) -> InformationItem:
+    item = _locked(item)
+    _check_lock(item, lock_version)
+    _require(permissions.submit_failures(user, item))
+    revision = item.latest_revision
+    _require(submission_failures(revision))
+    steps = ensure_default_chain(item.organization)
+    now = timezone.now()
+    revision.review_round += 1
+    revision.status = RevisionStatus.IN_REVIEW
+    revision.submitted_by = user
+    revision.submitted_at = now
+    revision.rejection_reason = ""
+    revision.save()
+    ReviewTask.objects.bulk_create(
+        ReviewTask(
+            revision=revision,
+            round=revision.review_round,
+            position=step.position,
+            name=step.name,
+            role=step.role,
+            scope=step.scope,
+            department=step.department,
+            status=TaskStatus.PENDING if i == 0 else TaskStatus.WAITING,
+            started_at=now if i == 0 else None,
+        )
+        for i, step in enumerate(steps)
+    )
+    if item.live_revision_id is None:
+        item.status = ItemStatus.IN_REVIEW
+    item.lock_version += 1
+    item.save()
+    audit.record(
+        action="publishing.item.submitted",
+        actor=user,
+        target=item,
+        organization=item.organization,
+        data={"revision": revision.number, "round": revision.review_round},
+    )
+    first = ReviewTask.objects.get(revision=revision, round=revision.review_round, position=steps[0].position)
+    _notify_task(first)
+    return item
+
+
+def _candidates(task: ReviewTask) -> list[User]:
+    """People who could act on a task (for notifications)."""
+    from gongkai.orgs.models import Membership
+
+    memberships = Membership.objects.filter(organization_id=task.revision.item.organization_id).select_related("user")
+    users = []
+    for m in memberships:
+        m.user._membership_cache = {m.organization_id: m}
+        if not permissions.decide_failures(m.user, task):
+            users.append(m.user)
+    return users
+
+
+def _notify_task(task: ReviewTask) -> None:
+    revision = task.revision
+    item = revision.item
+    url = reverse("console:review", args=[item.pk])
+    message = f"待审核:“{revision.title}”({task.name})"
+    transaction.on_commit(
+        lambda: notify(_candidates(task), organization=item.organization, kind="review.pending", message=message, url=url)
+    )
+
+
+def current_task(item: InformationItem) -> ReviewTask | None:
+    revision = item.latest_revision
+    if revision is None or revision.status != RevisionStatus.IN_REVIEW:
+        return None
+    return (
+        revision.tasks.filter(round=revision.review_round, status=TaskStatus.PENDING)
+        .select_related("revision", "revision__item")
+        .first()
+    )
+
+
+def _locked_task(item: InformationItem) -> tuple[InformationItem, ReviewTask]:
+    item = _locked(item)
+    task = current_task(item)
+    if task is None:
+        raise WorkflowError("该信息当前没有待审核的环节。")
+    task.revision = item.latest_revision
+    task.revision.item = item
+    return item, task
+
+
+@transaction.atomic
+def approve_step(
+    *, user: User, item: InformationItem, opinion: str = "", lock_version: int | None = None
+) -> ReviewTask:
+    item, task = _locked_task(item)
+    _check_lock(item, lock_version)
+    _require(permissions.decide_failures(user, task))
+    now = timezone.now()
+    task.status = TaskStatus.APPROVED
+    task.decided_by = user
+    task.decided_at = now
+    task.opinion = (opinion or "").strip() or "同意"
+    task.save()
+    revision = item.latest_revision
+    following = (
+        revision.tasks.filter(round=revision.review_round, status=TaskStatus.WAITING).order_by("position").first()
+    )
+    if following is not None:
+        following.status = TaskStatus.PENDING
+        following.started_at = now
+        following.save()
+        following.revision = revision
+        _notify_task(following)
+    else:
+        revision.status = RevisionStatus.APPROVED
+        revision.approved_at = now
+        revision.save()
+        if item.live_revision_id is None:
+            item.status = ItemStatus.APPROVED
+        _notify_office_to_publish(item)
+    item.lock_version += 1
+    item.save()
+    audit.record(
+        action="publishing.review.approved",
+        actor=user,
+        target=item,
+        organization=item.organization,
+        data={"revision": revision.number, "round": task.round, "step": task.name, "opinion": task.opinion},
+    )
+    return task
+
+
+def _notify_office_to_publish(item: InformationItem) -> None:
+    from gongkai.orgs.models import Membership
+
+    url = reverse("console:item", args=[item.pk])
+    title = item.latest_revision.title
+
+    def send() -> None:
+        editors = [
+            m.user
+            for m in Membership.objects.filter(organization=item.organization).select_related("user")
+            if m.has_role(Role.OFFICE_EDITOR)
+        ]
+        notify(editors, organization=item.organization, kind="publish.ready", message=f"待发布:“{title}”", url=url)
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def reject_step(*, user: User, item: InformationItem, opinion: str, lock_version: int | None = None) -> ReviewTask:
+    opinion = (opinion or "").strip()
+    if not opinion:
+        raise WorkflowError("退回时必须填写退回理由。")
+    item, task = _locked_task(item)
+    _check_lock(item, lock_version)
+    _require(permissions.decide_failures(user, task))
+    now = timezone.now()
+    task.status = TaskStatus.REJECTED
+    task.decided_by = user
+    task.decided_at = now
+    task.opinion = opinion
+    task.save()
+    revision = item.latest_revision
+    revision.tasks.filter(round=revision.review_round, status=TaskStatus.WAITING).update(
+        status=TaskStatus.CANCELLED
+    )
+    revision.status = RevisionStatus.REJECTED
+    revision.rejection_reason = f"{task.name}:{opinion}"
+    revision.save()
+    if item.live_revision_id is None:
+        item.status = ItemStatus.DRAFT
+    item.lock_version += 1
+    item.save()
+    audit.record(
+        action="publishing.review.rejected",
+        actor=user,
+        target=item,
+        organization=item.organization,
+        data={"revision": revision.number, "round": task.round, "step": task.name, "opinion": opinion},
+    )
+    url = reverse("console:item", args=[item.pk])
+    drafter, submitter = revision.created_by, revision.submitted_by
+    message = f"已退回:“{revision.title}”({task.name}:{opinion[:100]})"
+    transaction.on_commit(
+        lambda: notify([drafter, submitter], organization=item.organization, kind="review.rejected", message=message, url=url)
+    )
+    return task
+
+
+# --- publication -----------------------------------------------------------------------------------
+
+
+def next_serial(organization: Organization, key: str, year: int) -> int:
+    """The next gap-free serial, under a row lock (PostgreSQL) or the write lock (SQLite)."""
+    counter, _ = Counter.objects.get_or_create(organization=organization, key=key, year=year)
+    Counter.objects.filter(pk=counter.pk).update(value=F("value") + 1)
+    return Counter.objects.select_for_update().values_list("value", flat=True).get(pk=counter.pk)
+
+
+def allocate_index_number(item: InformationItem) -> str:
+    """索引号: allocated once at first publication, unique and never changed afterwards."""
+    if item.index_number:
+        return item.index_number
+    organization = item.organization
+    year = (item.latest_revision.formed_on or timezone.localdate()).year
+    serial = next_serial(organization, "index", year)
+    item.index_number = organization.index_pattern.format(org_code=organization.code, year=year, serial=serial)
+    audit.record(
+        action="publishing.item.index_allocated",
+        actor=None,
+        target=item,
+        organization=organization,
+        data={"index_number": item.index_number},
+    )
+    return item.index_number
+
+
+def _make_live(item: InformationItem, revision: Revision, user: User, now: datetime.datetime) -> None:
+    if item.live_revision_id and item.live_revision_id != revision.pk:
+        Revision.objects.filter(pk=item.live_revision_id).update(status=RevisionStatus.SUPERSEDED)
+    allocate_index_number(item)
+    revision.status = RevisionStatus.PUBLISHED
+    revision.published_at = now
+    revision.published_by = user
+    revision.save()
+    item.live_revision = revision
+    item.status = ItemStatus.PUBLISHED
+    item.published_at = now
+    item.first_published_at = item.first_published_at or now
+    item.withdrawn_at = None
+    item.withdrawal_reason = ""
+    item.escalation_level = 0
+    item.lock_version += 1
+    item.save()
+
+
+def build_approval_form(revision: Revision, *, fast_track: dict | None = None) -> ApprovalForm:
+    """《政府信息公开审批表》: a frozen record of what was approved, by whom, when, with what opinion."""
+    item = revision.item
+    tasks = revision.tasks.filter(round=revision.review_round).select_related("decided_by").order_by("position")
+    data = {
+        "organization": item.organization.name,
+        "index_number": item.index_number,
+        "title": revision.title,
+        "document_number": revision.document_number,
+        "revision": revision.number,
+        "lead_department": revision.lead_department.name,
+        "co_departments": [d.name for d in revision.co_departments.all()],
+        "formed_on": revision.formed_on.isoformat() if revision.formed_on else "",
+        "disclosure_attribute": revision.get_disclosure_attribute_display(),
+        "catalogue_entry": " / ".join(revision.catalogue_entry.path_names) if revision.catalogue_entry else "",
+        "topic": revision.topic.name if revision.topic else "",
+        "summary": revision.summary,
+        "attachments": [a.original_name for a in revision.attachments.all()],
+        "drafter": revision.created_by.display_name,
+        "submitted_by": revision.submitted_by.display_name if revision.submitted_by else "",
+        "submitted_at": revision.submitted_at.isoformat() if revision.submitted_at else "",
+        "steps": [
+            {
+                "name": t.name,
+                "role": t.role,
+                "status": t.get_status_display(),
+                "decided_by": t.decided_by.display_name if t.decided_by else "",
+                "decided_at": t.decided_at.isoformat() if t.decided_at else "",
+                "opinion": t.opinion,
+            }
+            for t in tasks
+        ],
+        "published_by": revision.published_by.display_name if revision.published_by else "",
+        "published_at": revision.published_at.isoformat() if revision.published_at else "",
+        "change_note": revision.change_note,
+        "fast_track": fast_track,
+    }
+    form = ApprovalForm.objects.filter(revision=revision).first()
+    if form is None:
+        year = (revision.published_at or timezone.now()).year
+        serial = next_serial(item.organization, "approval", year)
+        form = ApprovalForm(
+            organization=item.organization,
+            revision=revision,
+            archive_number=f"{item.organization.code}-SPB-{year}-{serial:05d}",
+        )
+    form.data = data
+    form.save()
+    return form
+
+
+@transaction.atomic
+def publish(*, user: User, item: InformationItem, lock_version: int | None = None) -> InformationItem:
+    item = _locked(item)
+    _check_lock(item, lock_version)
+    _require(permissions.publish_failures(user, item))
+    revision = item.latest_revision
+    now = timezone.now()
+    was_live = item.live_revision_id
+    _make_live(item, revision, user, now)
+    form = build_approval_form(revision)
+    audit.record(
+        action="publishing.item.published",
+        actor=user,
+        target=item,
+        organization=item.organization,
+        data={
+            "revision": revision.number,
+            "index_number": item.index_number,
+            "approval_form": form.archive_number,
+            "replaces_revision": was_live,
+            "due_on": item.publication_due_on.isoformat() if item.publication_due_on else None,
+        },
+    )
+    return item
+
+
+@transaction.atomic
+def fast_track_publish(
+    *, user: User, item: InformationItem, reason: str, lock_version: int | None = None
+) -> InformationItem:
+    """P6: publish at once with a mandatory reason; someone else reviews it afterwards."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError("紧急发布必须填写理由。")
+    item = _locked(item)
+    _check_lock(item, lock_version)
+    _require(permissions.fast_track_failures(user, item))
+    revision = item.latest_revision
+    _require([r for r in submission_failures(revision)])
+    now = timezone.now()
+    revision.tasks.filter(status__in=[TaskStatus.PENDING, TaskStatus.WAITING]).update(status=TaskStatus.CANCELLED)
+    if revision.submitted_by_id is None:
+        revision.submitted_by = user
+        revision.submitted_at = now
+    _make_live(item, revision, user, now)
+    item.fast_tracked = True
+    item.fast_track_reason = reason
+    item.fast_tracked_by = user
+    item.post_review_due_at = now + datetime.timedelta(hours=item.organization.urgent_review_hours)
+    item.post_reviewed_at = None
+    item.post_reviewed_by = None
+    item.save()
+    form = build_approval_form(revision, fast_track={"by": user.display_name, "reason": reason, "at": now.isoformat()})
+    audit.record(
+        action="publishing.item.fast_tracked",
+        actor=user,
+        target=item,
+        organization=item.organization,
+        data={"revision": revision.number, "reason": reason, "index_number": item.index_number,
+              "approval_form": form.archive_number, "post_review_due_at": item.post_review_due_at.isoformat()},
+    )
+    _notify_post_review(item)
+    return item
+
+
+def _notify_post_review(item: InformationItem) -> None:
+    from gongkai.orgs.models import Membership
+
+    url = reverse("console:item", args=[item.pk])
+    message = f"紧急发布待事后审核:“{item.live_revision.title}”"
+
+    def send() -> None:
+        people = []
+        for m in Membership.objects.filter(organization=item.organization).select_related("user"):
+            m.user._membership_cache = {m.organization_id: m}
+            if not permissions.post_review_failures(m.user, item):
+                people.append(m.user)
+        notify(people, organization=item.organization, kind="post_review.pending", message=message, url=url)
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def confirm_post_review(*, user: User, item: InformationItem, opinion: str) -> InformationItem:
+    item = _locked(item)
+    _require(permissions.post_review_failures(user, item))
+    item.post_reviewed_by = user
+    item.post_reviewed_at = timezone.now()
+    item.post_review_opinion = (opinion or "").strip() or "同意"
+    item.lock_version += 1
+    item.save()
+    form = ApprovalForm.objects.filter(revision=item.live_revision).first()
+    if form is not None:
+        form.data = {
+            **form.data,
+            "post_review": {
+                "by": user.display_name,
+                "at": item.post_reviewed_at.isoformat(),
+                "opinion": item.post_review_opinion,
+            },
+        }
+        form.save(update_fields=["data"])
+    audit.record(
+        action="publishing.item.post_reviewed",
+        actor=user,
+        target=item,
+        organization=item.organization,
+        data={"opinion": item.post_review_opinion, "late": item.post_reviewed_at > item.post_review_due_at},
+    )
+    return item
+
+
+# --- dynamic updates (P8) --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_revision(*, user: User, item: InformationItem) -> Revision:
+    """A new draft revision from the live one; the live revision stays public during review."""
+    item = _locked(item)
+    _require(permissions.revise_failures(user, item))
+    live = item.live_revision
+    revision = Revision(item=item, number=live.number + 1, created_by=user)
+    for field in CONTENT_FIELDS:
+        setattr(revision, field, getattr(live, field))
+    revision.change_note = ""
+    revision.is_major_change = False
+    revision.changed_on = timezone.localdate()
+    revision.save()
+    revision.co_departments.set(live.co_departments.all())
+    revision.attachments.set(live.attachments.all())
+    item.latest_revision = revision
+    _set_publication_deadline(item, revision.changed_on)
+    item.lock_version += 1
+    item.save()
+    audit.record(
+        action="publishing.item.revision_started",
+        actor=user,
+        target=item,
+        organization=item.organization,
+        data={"revision": revision.number, "from_revision": live.number},
+    )
+    return revision
+
+
+@transaction.atomic
+def withdraw(*, user: User, item: InformationItem, reason: str) -> InformationItem:
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError("撤回信息必须填写向公众说明的撤回理由。")
+    item = _locked(item)
+    _require(permissions.withdraw_failures(user, item))
+    item.status = ItemStatus.WITHDRAWN
+    item.withdrawn_at = timezone.now()
+    item.withdrawal_reason = reason
+    item.lock_version += 1
+    item.save()
+    audit.record(
+        action="publishing.item.withdrawn",
+        actor=user,
+        target=item,
+        organization=item.organization,
+        data={"reason": reason},
+    )
+    return item
+
+
+@transaction.atomic
+def abolish(
+    *,
+    user: User,
+    item: InformationItem,
+    abolished_on: datetime.date,
+    replaced_by: InformationItem | None = None,
+    note: str = "",
+) -> InformationItem:
+    """废止: from `abolished_on` (which may be in the future) the public page shows 已废止."""
+    if abolished_on is None:
+        raise WorkflowError("请填写废止日期。")
+    item = _locked(item)
+    _require(permissions.abolish_failures(user, item))
+    if replaced_by is not None:
+        if replaced_by.pk == item.pk:
+            raise WorkflowError("替代文件不能是其本身。")
+        if replaced_by.organization_id != item.organization_id or not replaced_by.is_public:
+            raise WorkflowError("替代文件须为本机构已发布的信息。")
+    effective = item.live_revision.effective_on or item.live_revision.formed_on
+    if effective and abolished_on < effective:
+        raise WorkflowError("废止日期不能早于生效日期。")
+    item.abolished_on = abolished_on
+    item.replaced_by = replaced_by
+    item.abolition_note = (note or "").strip()
+    item.lock_version += 1
+    item.save()
+    audit.record(
+        action="publishing.item.abolished",
+        actor=user,
+        target=item,
+        organization=item.organization,
+        data={
+            "abolished_on": abolished_on.isoformat(),
+            "replaced_by": replaced_by.index_number if replaced_by else None,
+            "note": item.abolition_note,
+        },
+    )
+    return item
+
+
+def record_view(item: InformationItem) -> None:
+    """Count a public view without a read-modify-write race."""
+    InformationItem.objects.filter(pk=item.pk).update(view_count=F("view_count") + 1)
+
+
+# --- deadlines -------------------------------------------------------------------------------------
+
+
+def escalate_publication_deadlines(today: datetime.date | None = None) -> int:
+    """Warn the lead department's head and the office about items near (level 1) or past (level 2)
+    their 条例 第26条 deadline. Each level is announced once per deadline."""
+    from gongkai.orgs.models import Membership
+    from gongkai.workdays.calendar import add_workdays as _add
+
+    from .constants import PUBLICATION_WARNING_WORKDAYS
+
+    today = today or timezone.localdate()
+    warn_until = _add(today, PUBLICATION_WARNING_WORKDAYS).due
+    pending = (
+        InformationItem.objects.filter(publication_due_on__isnull=False, publication_due_on__lte=warn_until)
+        .exclude(latest_revision__status__in=[RevisionStatus.PUBLISHED, RevisionStatus.SUPERSEDED])
+        .exclude(status=ItemStatus.WITHDRAWN)
+        .select_related("organization", "latest_revision", "latest_revision__lead_department")
+    )
+    sent = 0
+    for item in pending:
+        level = 2 if item.publication_due_on < today else 1
+        if item.escalation_level >= level:
+            continue
+        with transaction.atomic():
+            InformationItem.objects.filter(pk=item.pk).update(escalation_level=level)
+            revision = item.latest_revision
+            people = []
+            for m in Membership.objects.filter(organization=item.organization).select_related("user"):
+                if m.has_role(Role.OFFICE_EDITOR) or (
+                    m.has_role(Role.DEPARTMENT_HEAD) and m.department_id == revision.lead_department_id
+                ):
+                    people.append(m.user)
+            state = "已超过" if level == 2 else "即将到达"
+            message = f"“{revision.title}”{state}法定发布期限 {item.publication_due_on:%Y-%m-%d}(条例第26条:20个工作日)"
+            notify(people, organization=item.organization, kind="publishing.deadline", message=message,
+                   url=reverse("console:item", args=[item.pk]))
+            audit.record(
+                action="publishing.deadline.escalated",
+                target=item,
+                organization=item.organization,
+                data={"level": level, "due_on": item.publication_due_on.isoformat()},
+            )
+            sent += 1
+    return sent
+
+
+def lead_department_of(item: InformationItem) -> Department:
+    return (item.live_revision or item.latest_revision).lead_department
