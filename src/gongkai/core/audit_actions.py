@@ -1,4 +1,4 @@
-from gongkai.audit import registry
+from gongkai.audit.registry import registry
 
 registry.register("admin.added", "后台新增")
 registry.register("admin.changed", "后台修改")

@@ -1,6 +1,6 @@
 """Named audit actions of the publishing workflow (registered from AppConfig.ready)."""
 
-from gongkai.audit import registry
+from gongkai.audit.registry import registry
 
 ACTIONS = {
     "publishing.item.created": "新建信息",
