@@ -26,7 +26,12 @@ HASHED_FIELDS = (
 
 def canonical_json(value: Any) -> str:
     return json.dumps(
-        value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder, allow_nan=False
+        value,
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        cls=DjangoJSONEncoder,
+        allow_nan=False,
     )
 
 

@@ -83,7 +83,9 @@ class AuditEvent(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
-            raise AppendOnlyError("The audit log is append-only: an AuditEvent cannot be changed once written.")
+            raise AppendOnlyError(
+                "The audit log is append-only: an AuditEvent cannot be changed once written."
+            )
         if not getattr(self, "_chained", False):
             raise AppendOnlyError("Audit events are written only through gongkai.audit.services.record().")
         super().save(*args, **kwargs)

@@ -25,7 +25,9 @@ class ActionRegistry:
 
     def register(self, action: str, label: str | Promise) -> None:
         if not ACTION_RE.match(action):
-            raise ValueError(f"Invalid audit action name {action!r}: use dotted lowercase, e.g. 'app.object.verb'.")
+            raise ValueError(
+                f"Invalid audit action name {action!r}: use dotted lowercase, e.g. 'app.object.verb'."
+            )
         existing = self._labels.get(action)
         if existing is not None and str(existing) != str(label):
             raise ValueError(f"Audit action {action!r} is already registered with label {existing!r}.")

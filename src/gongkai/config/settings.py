@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "gongkai.catalogue",
     "gongkai.publishing",
     "gongkai.console",
+    "gongkai.reports",
     "gongkai.portal",
     "gongkai.api",
 ]
