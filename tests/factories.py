@@ -1,8 +1,8 @@
 """Shared builders for tests: an organisation with one person per role, and items at any stage.
 
-    staff = make_staff()                      # org, departments, people (staff.drafter, staff.head, ...)
-    item = make_draft(staff)                  # a complete draft by staff.drafter in staff.dept
-    item = make_published(staff)              # through the whole chain and published
+staff = make_staff()                      # org, departments, people (staff.drafter, staff.head, ...)
+item = make_draft(staff)                  # a complete draft by staff.drafter in staff.dept
+item = make_published(staff)              # through the whole chain and published
 """
 
 from __future__ import annotations
@@ -84,7 +84,9 @@ class Staff:
 
 def _person(org, dept, roles, *, fast_track=False, **user_kwargs) -> User:
     user = UserFactory(**user_kwargs)
-    MembershipFactory(user=user, organization=org, department=dept, roles=list(roles), can_fast_track=fast_track)
+    MembershipFactory(
+        user=user, organization=org, department=dept, roles=list(roles), can_fast_track=fast_track
+    )
     return user
 
 
@@ -136,7 +138,9 @@ def item_data(staff: Staff, **overrides) -> dict:
 
 
 def make_draft(staff: Staff, by: User | None = None, **overrides) -> InformationItem:
-    return services.create_draft(user=by or staff.drafter, organization=staff.org, data=item_data(staff, **overrides))
+    return services.create_draft(
+        user=by or staff.drafter, organization=staff.org, data=item_data(staff, **overrides)
+    )
 
 
 def review_through(staff: Staff, item: InformationItem) -> InformationItem:

@@ -8,7 +8,9 @@ from .constants import UpdateFrequency
 
 class CatalogueEntry(models.Model):
     organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="catalogue")
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
     code = models.CharField(_("目录编码"), max_length=40)
     name = models.CharField(_("目录名称"), max_length=120)
     ordering = models.PositiveIntegerField(_("排序"), default=0)

@@ -130,7 +130,11 @@ LOGOUT_REDIRECT_URL = "console:login"
 AXES_FAILURE_LIMIT = int(os.environ.get("GONGKAI_LOCKOUT_FAILURES", "5"))
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
+# Lock by account, not by address: a whole bureau often sits behind one NAT address, and locking it
+# would let one mistyped password shut out every colleague.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 SESSION_COOKIE_AGE = int(os.environ.get("GONGKAI_SESSION_SECONDS", str(30 * 60)))
 SESSION_SAVE_EVERY_REQUEST = True

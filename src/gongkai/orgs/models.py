@@ -17,7 +17,9 @@ class Organization(models.Model):
         _("机构代码"),
         max_length=40,
         unique=True,
-        validators=[RegexValidator(r"^[A-Za-z0-9_.-]+$", _("机构代码只能包含字母、数字、点、下划线和连字符。"))],
+        validators=[
+            RegexValidator(r"^[A-Za-z0-9_.-]+$", _("机构代码只能包含字母、数字、点、下划线和连字符。"))
+        ],
         help_text=_("用于索引号前缀,例如 jz-lfw 或统一社会信用代码。"),
     )
     name = models.CharField(_("机构名称"), max_length=120)
@@ -30,9 +32,7 @@ class Organization(models.Model):
         default=DEFAULT_INDEX_PATTERN,
         help_text=_("可用占位符:{org_code}、{year}、{serial}(如 {serial:05d} 表示五位流水号)。"),
     )
-    urgent_review_hours = models.PositiveIntegerField(
-        _("紧急发布事后审核时限(小时)"), default=24
-    )
+    urgent_review_hours = models.PositiveIntegerField(_("紧急发布事后审核时限(小时)"), default=24)
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
@@ -48,7 +48,9 @@ class Department(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="departments")
     code = models.CharField(_("科室代码"), max_length=40)
     name = models.CharField(_("科室名称"), max_length=80)
-    kind = models.CharField(_("类型"), max_length=20, choices=DepartmentKind.choices, default=DepartmentKind.BUSINESS)
+    kind = models.CharField(
+        _("类型"), max_length=20, choices=DepartmentKind.choices, default=DepartmentKind.BUSINESS
+    )
     ordering = models.PositiveIntegerField(_("排序"), default=0)
 
     class Meta:

@@ -100,7 +100,9 @@ def check_upload(upload) -> CheckedFile:
     upload.seek(0)
     kind = filetype.guess(head)
     content_type = kind.mime if kind else _fallback_mime(ext)
-    return CheckedFile(name=name, extension=ext, content_type=content_type, size=size, sha256=digest.hexdigest())
+    return CheckedFile(
+        name=name, extension=ext, content_type=content_type, size=size, sha256=digest.hexdigest()
+    )
 
 
 def _fallback_mime(ext: str) -> str:

@@ -45,7 +45,9 @@ class Topic(models.Model):
 class ReviewStep(models.Model):
     """One step of an organisation's review chain: the chain is data, configured per organisation."""
 
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="review_steps")
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="review_steps"
+    )
     position = models.PositiveSmallIntegerField(_("顺序"))
     name = models.CharField(_("环节名称"), max_length=40)
     role = models.CharField(_("审核角色"), max_length=40)
@@ -87,7 +89,9 @@ class ItemQuerySet(models.QuerySet):
 
 class InformationItem(models.Model):
     organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="items")
-    index_number = models.CharField(_("索引号"), max_length=80, unique=True, null=True, blank=True, editable=False)
+    index_number = models.CharField(
+        _("索引号"), max_length=80, unique=True, null=True, blank=True, editable=False
+    )
     status = models.CharField(_("状态"), max_length=20, choices=ItemStatus.choices, default=ItemStatus.DRAFT)
     live_revision = models.ForeignKey(
         "Revision", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
@@ -121,7 +125,12 @@ class InformationItem(models.Model):
     abolished_on = models.DateField(_("废止日期"), null=True, blank=True)
     abolition_note = models.TextField(_("废止说明"), blank=True)
     replaced_by = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaces", verbose_name=_("替代文件")
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaces",
+        verbose_name=_("替代文件"),
     )
     expires_on = models.DateField(_("失效日期"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0, editable=False)
@@ -191,7 +200,9 @@ class Revision(models.Model):
 
     item = models.ForeignKey(InformationItem, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField(_("版本"))
-    status = models.CharField(_("状态"), max_length=20, choices=RevisionStatus.choices, default=RevisionStatus.DRAFT)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=RevisionStatus.choices, default=RevisionStatus.DRAFT
+    )
     title = models.CharField(_("标题"), max_length=300)
     document_number = models.CharField(_("文号"), max_length=100, blank=True)
     publisher = models.CharField(_("发布机构"), max_length=120)
@@ -204,10 +215,15 @@ class Revision(models.Model):
     formed_on = models.DateField(_("成文日期"))
     effective_on = models.DateField(_("生效日期"), null=True, blank=True)
     disclosure_attribute = models.CharField(
-        _("公开属性"), max_length=20, choices=DisclosureAttribute.choices, default=DisclosureAttribute.PROACTIVE
+        _("公开属性"),
+        max_length=20,
+        choices=DisclosureAttribute.choices,
+        default=DisclosureAttribute.PROACTIVE,
     )
     non_disclosure_reason = models.TextField(_("不公开理由"), blank=True)
-    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("所属主题"))
+    topic = models.ForeignKey(
+        Topic, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("所属主题")
+    )
     catalogue_entry = models.ForeignKey(
         "catalogue.CatalogueEntry",
         on_delete=models.PROTECT,
@@ -275,7 +291,9 @@ class ReviewTask(models.Model):
         verbose_name_plural = _("审核任务")
         ordering = ["revision", "round", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["revision", "round", "position"], name="uniq_task_round_position"),
+            models.UniqueConstraint(
+                fields=["revision", "round", "position"], name="uniq_task_round_position"
+            ),
         ]
         indexes = [models.Index(fields=["status", "role"])]
 
@@ -295,6 +313,9 @@ class Counter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organization", "key", "year"], name="uniq_counter"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.key}/{self.year}: {self.value}"
 
 
 class ApprovalForm(models.Model):

@@ -72,7 +72,9 @@ def _require(failures: list[str]) -> None:
 # --- content ---------------------------------------------------------------------------------------
 
 
-def clean_content(organization: Organization, data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
+def clean_content(
+    organization: Organization, data: dict[str, Any], *, partial: bool = False
+) -> dict[str, Any]:
     """Check content fields against the rules of DOMAIN P3 and the metadata table; raise ValidationError."""
     errors: dict[str, list[str]] = {}
     out = {k: v for k, v in data.items() if k in CONTENT_FIELDS or k == "co_departments"}
@@ -92,7 +94,10 @@ def clean_content(organization: Organization, data: dict[str, Any], *, partial: 
     if attribute is not None:
         if attribute not in DisclosureAttribute.values:
             errors.setdefault("disclosure_attribute", []).append("公开属性无效。")
-        elif attribute != DisclosureAttribute.PROACTIVE and not (out.get("non_disclosure_reason") or "").strip():
+        elif (
+            attribute != DisclosureAttribute.PROACTIVE
+            and not (out.get("non_disclosure_reason") or "").strip()
+        ):
             errors.setdefault("non_disclosure_reason", []).append(
                 "公开属性为依申请公开或不予公开时,必须说明理由(国办发〔2016〕80号)。"
             )
@@ -254,8 +259,12 @@ def attach_file(*, user: User, item: InformationItem, upload) -> Attachment:
                 actor=user,
                 target=item,
                 organization=item.organization,
-                data={"attachment": attachment.pk, "name": checked.name, "size": checked.size,
-                      "sha256": checked.sha256},
+                data={
+                    "attachment": attachment.pk,
+                    "name": checked.name,
+                    "size": checked.size,
+                    "sha256": checked.sha256,
+                },
             )
     except BaseException:
         attachment.file.storage.delete(attachment.file.name)
@@ -297,7 +306,9 @@ def ensure_default_chain(organization: Organization) -> list[ReviewStep]:
 
 
 @transaction.atomic
-def submit_for_review(*, user: User, item: InformationItem, lock_version: int | None = None) -> InformationItem:
+def submit_for_review(
+    *, user: User, item: InformationItem, lock_version: int | None = None
+) -> InformationItem:
     item = _locked(item)
     _check_lock(item, lock_version)
     _require(permissions.submit_failures(user, item))
@@ -345,7 +356,9 @@ def _candidates(task: ReviewTask) -> list[User]:
     """People who could act on a task (for notifications)."""
     from gongkai.orgs.models import Membership
 
-    memberships = Membership.objects.filter(organization_id=task.revision.item.organization_id).select_related("user")
+    memberships = Membership.objects.filter(
+        organization_id=task.revision.item.organization_id
+    ).select_related("user")
     users = []
     for m in memberships:
         m.user._membership_cache = {m.organization_id: m}
@@ -360,7 +373,9 @@ def _notify_task(task: ReviewTask) -> None:
     url = reverse("console:review", args=[item.pk])
     message = f"待审核:“{revision.title}”({task.name})"
     transaction.on_commit(
-        lambda: notify(_candidates(task), organization=item.organization, kind="review.pending", message=message, url=url)
+        lambda: notify(
+            _candidates(task), organization=item.organization, kind="review.pending", message=message, url=url
+        )
     )
 
 
@@ -400,7 +415,9 @@ def approve_step(
     task.save()
     revision = item.latest_revision
     following = (
-        revision.tasks.filter(round=revision.review_round, status=TaskStatus.WAITING).order_by("position").first()
+        revision.tasks.filter(round=revision.review_round, status=TaskStatus.WAITING)
+        .order_by("position")
+        .first()
     )
     if following is not None:
         following.status = TaskStatus.PENDING
@@ -439,13 +456,21 @@ def _notify_office_to_publish(item: InformationItem) -> None:
             for m in Membership.objects.filter(organization=item.organization).select_related("user")
             if m.has_role(Role.OFFICE_EDITOR)
         ]
-        notify(editors, organization=item.organization, kind="publish.ready", message=f"待发布:“{title}”", url=url)
+        notify(
+            editors,
+            organization=item.organization,
+            kind="publish.ready",
+            message=f"待发布:“{title}”",
+            url=url,
+        )
 
     transaction.on_commit(send)
 
 
 @transaction.atomic
-def reject_step(*, user: User, item: InformationItem, opinion: str, lock_version: int | None = None) -> ReviewTask:
+def reject_step(
+    *, user: User, item: InformationItem, opinion: str, lock_version: int | None = None
+) -> ReviewTask:
     opinion = (opinion or "").strip()
     if not opinion:
         raise WorkflowError("退回时必须填写退回理由。")
@@ -480,7 +505,13 @@ def reject_step(*, user: User, item: InformationItem, opinion: str, lock_version
     drafter, submitter = revision.created_by, revision.submitted_by
     message = f"已退回:“{revision.title}”({task.name}:{opinion[:100]})"
     transaction.on_commit(
-        lambda: notify([drafter, submitter], organization=item.organization, kind="review.rejected", message=message, url=url)
+        lambda: notify(
+            [drafter, submitter],
+            organization=item.organization,
+            kind="review.rejected",
+            message=message,
+            url=url,
+        )
     )
     return task
 
@@ -502,7 +533,9 @@ def allocate_index_number(item: InformationItem) -> str:
     organization = item.organization
     year = (item.latest_revision.formed_on or timezone.localdate()).year
     serial = next_serial(organization, "index", year)
-    item.index_number = organization.index_pattern.format(org_code=organization.code, year=year, serial=serial)
+    item.index_number = organization.index_pattern.format(
+        org_code=organization.code, year=year, serial=serial
+    )
     audit.record(
         action="publishing.item.index_allocated",
         actor=None,
@@ -535,7 +568,9 @@ def _make_live(item: InformationItem, revision: Revision, user: User, now: datet
 def build_approval_form(revision: Revision, *, fast_track: dict | None = None) -> ApprovalForm:
     """《政府信息公开审批表》: a frozen record of what was approved, by whom, when, with what opinion."""
     item = revision.item
-    tasks = revision.tasks.filter(round=revision.review_round).select_related("decided_by").order_by("position")
+    tasks = (
+        revision.tasks.filter(round=revision.review_round).select_related("decided_by").order_by("position")
+    )
     data = {
         "organization": item.organization.name,
         "index_number": item.index_number,
@@ -546,7 +581,9 @@ def build_approval_form(revision: Revision, *, fast_track: dict | None = None) -
         "co_departments": [d.name for d in revision.co_departments.all()],
         "formed_on": revision.formed_on.isoformat() if revision.formed_on else "",
         "disclosure_attribute": revision.get_disclosure_attribute_display(),
-        "catalogue_entry": " / ".join(revision.catalogue_entry.path_names) if revision.catalogue_entry else "",
+        "catalogue_entry": " / ".join(revision.catalogue_entry.path_names)
+        if revision.catalogue_entry
+        else "",
         "topic": revision.topic.name if revision.topic else "",
         "summary": revision.summary,
         "attachments": [a.original_name for a in revision.attachments.all()],
@@ -621,9 +658,11 @@ def fast_track_publish(
     _check_lock(item, lock_version)
     _require(permissions.fast_track_failures(user, item))
     revision = item.latest_revision
-    _require([r for r in submission_failures(revision)])
+    _require(submission_failures(revision))
     now = timezone.now()
-    revision.tasks.filter(status__in=[TaskStatus.PENDING, TaskStatus.WAITING]).update(status=TaskStatus.CANCELLED)
+    revision.tasks.filter(status__in=[TaskStatus.PENDING, TaskStatus.WAITING]).update(
+        status=TaskStatus.CANCELLED
+    )
     if revision.submitted_by_id is None:
         revision.submitted_by = user
         revision.submitted_at = now
@@ -635,14 +674,21 @@ def fast_track_publish(
     item.post_reviewed_at = None
     item.post_reviewed_by = None
     item.save()
-    form = build_approval_form(revision, fast_track={"by": user.display_name, "reason": reason, "at": now.isoformat()})
+    form = build_approval_form(
+        revision, fast_track={"by": user.display_name, "reason": reason, "at": now.isoformat()}
+    )
     audit.record(
         action="publishing.item.fast_tracked",
         actor=user,
         target=item,
         organization=item.organization,
-        data={"revision": revision.number, "reason": reason, "index_number": item.index_number,
-              "approval_form": form.archive_number, "post_review_due_at": item.post_review_due_at.isoformat()},
+        data={
+            "revision": revision.number,
+            "reason": reason,
+            "index_number": item.index_number,
+            "approval_form": form.archive_number,
+            "post_review_due_at": item.post_review_due_at.isoformat(),
+        },
     )
     _notify_post_review(item)
     return item
@@ -830,8 +876,13 @@ def escalate_publication_deadlines(today: datetime.date | None = None) -> int:
                     people.append(m.user)
             state = "已超过" if level == 2 else "即将到达"
             message = f"“{revision.title}”{state}法定发布期限 {item.publication_due_on:%Y-%m-%d}(条例第26条:20个工作日)"
-            notify(people, organization=item.organization, kind="publishing.deadline", message=message,
-                   url=reverse("console:item", args=[item.pk]))
+            notify(
+                people,
+                organization=item.organization,
+                kind="publishing.deadline",
+                message=message,
+                url=reverse("console:item", args=[item.pk]),
+            )
             audit.record(
                 action="publishing.deadline.escalated",
                 target=item,

@@ -1,0 +1,218 @@
+"""Builds the demo organisation through the same services the product uses, so every demo item has
+a real review record, approval form and audit trail. Idempotent: what exists is left alone."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from dataclasses import dataclass, field
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from gongkai.catalogue.models import CatalogueEntry
+from gongkai.orgs.models import Department, Membership, Organization, User
+from gongkai.publishing import services
+from gongkai.publishing.models import InformationItem, Revision, Topic
+
+from . import demo_content as content
+
+
+@dataclass
+class DemoResult:
+    organization: Organization
+    created_items: int = 0
+    existing_items: int = 0
+    logins: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def _organization() -> Organization:
+    org, _ = Organization.objects.get_or_create(code=content.ORG["code"], defaults=content.ORG)
+    return org
+
+
+def _departments(org: Organization) -> dict[str, Department]:
+    out = {}
+    for i, (code, name, kind) in enumerate(content.DEPARTMENTS):
+        out[code], _ = Department.objects.get_or_create(
+            organization=org, code=code, defaults={"name": name, "kind": kind, "ordering": i}
+        )
+    return out
+
+
+def _people(org: Organization, departments: dict[str, Department], password: str) -> dict[str, User]:
+    people = {}
+    for username, full_name, dept, roles, fast_track in content.PEOPLE:
+        user, created = User.objects.get_or_create(username=username, defaults={"full_name": full_name})
+        if created:
+            user.set_password(password)
+            if any(r in roles for r in ("system_admin", "security_admin", "audit_admin")):
+                user.is_staff = True  # the admin site, where each sees only their own part
+            user.save()
+        Membership.objects.get_or_create(
+            user=user,
+            organization=org,
+            defaults={"department": departments[dept], "roles": roles, "can_fast_track": fast_track},
+        )
+        people[username] = user
+    return people
+
+
+def _topics(org: Organization) -> dict[str, Topic]:
+    return {
+        code: Topic.objects.get_or_create(
+            organization=org, code=code, defaults={"name": name, "ordering": i}
+        )[0]
+        for i, (code, name) in enumerate(content.TOPICS)
+    }
+
+
+def _catalogue(org: Organization, departments: dict[str, Department]) -> dict[str, CatalogueEntry]:
+    entries: dict[str, CatalogueEntry] = {}
+    for i, (code, name, parent, dept, frequency) in enumerate(content.CATALOGUE):
+        entries[code], _ = CatalogueEntry.objects.get_or_create(
+            organization=org,
+            code=code,
+            defaults={
+                "name": name,
+                "parent": entries.get(parent) if parent else None,
+                "responsible_department": departments[dept],
+                "update_frequency": frequency,
+                "ordering": i,
+            },
+        )
+    return entries
+
+
+def _pdf_bytes(title: str) -> bytes:
+    """A small valid one-page PDF (ASCII text: the built-in fonts have no Chinese glyphs)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": title})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _docx_bytes(title: str, paragraphs: list[str]) -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.add_heading(title, level=1)
+    for text in paragraphs:
+        document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _body(title: str, dept_name: str) -> tuple[str, str]:
+    summary = f"{dept_name}发布《{title}》,供社会公众查阅。"
+    body = (
+        f"<p>为做好相关工作,现将《{title}》予以公开。</p>"
+        "<p>一、本信息由" + dept_name + "负责解释。</p>"
+        "<p>二、公众对本信息有疑问的,可在工作日拨打办公室电话咨询,或通过本网站“网民纠错”提出意见。</p>"
+        "<p>特此公告。</p>"
+    )
+    return summary, body
+
+
+DEPT_PEOPLE = {
+    "ysk": ("drafter", "depthead"),
+    "ggfwk": ("ggfw_drafter", "ggfw_head"),
+    "cyfzk": ("cyfz_drafter", "cyfz_head"),
+    "scglk": ("scgl_drafter", "scgl_head"),
+    "wwk": ("ww_drafter", "ww_head"),
+    "zykfk": ("zykf_drafter", "zykf_head"),
+    "bgs": ("bgs_drafter", "bgs_head"),
+    "zcfgk": ("policy", "zcfg_head"),
+}
+
+
+def _publish_item(org, spec, departments, people, topics, entries) -> InformationItem:
+    title, dept_code, entry_code, topic_code, doc_number, formed, attachment, _abolished = spec
+    dept = departments[dept_code]
+    drafter_name, head_name = DEPT_PEOPLE[dept_code]
+    drafter, head = people[drafter_name], people[head_name]
+    summary, body = _body(title, dept.name)
+    formed_on = datetime.date.fromisoformat(formed)
+    item = services.create_draft(
+        user=drafter,
+        organization=org,
+        data={
+            "title": title,
+            "document_number": doc_number,
+            "lead_department": dept,
+            "formed_on": formed_on,
+            "effective_on": formed_on if doc_number else None,
+            "topic": topics[topic_code],
+            "catalogue_entry": entries[entry_code],
+            "summary": summary,
+            "body": body,
+            "source": dept.name,
+        },
+    )
+    if attachment == "pdf":
+        upload = SimpleUploadedFile(f"{title[:40]}.pdf", _pdf_bytes(title), content_type="application/pdf")
+        services.attach_file(user=drafter, item=item, upload=upload)
+    elif attachment == "docx":
+        data = _docx_bytes(title, [summary, "附件内容详见正文。"])
+        upload = SimpleUploadedFile(f"{title[:40]}.docx", data)
+        services.attach_file(user=drafter, item=item, upload=upload)
+    services.submit_for_review(user=drafter, item=item)
+    for reviewer in (head, people["secrecy"], people["editor2"], people["leader"]):
+        services.approve_step(user=reviewer, item=item, opinion="同意公开。")
+    item = services.publish(user=people["editor"], item=item)
+    # Demo history: show the publication on a plausible date after the formed date (the audit log keeps
+    # the real time at which the demo was loaded).
+    shown = timezone.make_aware(
+        datetime.datetime.combine(formed_on + datetime.timedelta(days=3), datetime.time(10))
+    )
+    shown = min(shown, timezone.now())
+    InformationItem.objects.filter(pk=item.pk).update(published_at=shown, first_published_at=shown)
+    Revision.objects.filter(pk=item.latest_revision_id).update(published_at=shown)
+    return item
+
+
+def _existing_titles(org: Organization) -> dict[str, InformationItem]:
+    return {
+        item.latest_revision.title: item
+        for item in InformationItem.objects.filter(organization=org).select_related("latest_revision")
+        if item.latest_revision
+    }
+
+
+def load_demo(password: str) -> DemoResult:
+    with transaction.atomic():
+        org = _organization()
+        departments = _departments(org)
+        people = _people(org, departments, password)
+        topics = _topics(org)
+        entries = _catalogue(org, departments)
+        services.ensure_default_chain(org)
+    result = DemoResult(organization=org)
+    existing = _existing_titles(org)
+    for spec in content.ITEMS:
+        if spec[0] in existing:
+            result.existing_items += 1
+            continue
+        existing[spec[0]] = _publish_item(org, spec, departments, people, topics, entries)
+        result.created_items += 1
+    for spec in content.ITEMS:
+        title, abolished = spec[0], spec[7]
+        item = existing[title]
+        if abolished and item.abolished_on is None:
+            replacement = existing.get(content.REPLACED_BY.get(title, ""))
+            services.abolish(
+                user=people["editor"],
+                item=item,
+                abolished_on=datetime.date.fromisoformat(abolished),
+                replaced_by=replacement,
+                note="已被新规定替代。" if replacement else "",
+            )
+    for username, full_name, _dept, roles, _ in content.PEOPLE[:9]:
+        result.logins.append((username, full_name, "、".join(roles)))
+    return result
