@@ -78,6 +78,11 @@ def verify_chain() -> list[Problem]:
     Safe to run while events are being appended: events committed during the walk are picked up until
     the walk has reached the head row.
     """
+    return verify_chain_counted()[1]
+
+
+def verify_chain_counted() -> tuple[int, list[Problem]]:
+    """Like :func:`verify_chain`, also returning how many events were checked."""
     walker = _Walker()
     queryset = AuditEvent.objects.order_by("seq")
     while True:
@@ -95,11 +100,11 @@ def verify_chain() -> list[Problem]:
     if head is None:
         if walker.events_seen:
             problems.append(Problem(None, "head_mismatch", "审计链头记录缺失:无法确认最新的事件是否被删除。"))
-        return problems
+        return walker.events_seen, problems
 
     if head.last_seq > walker.last_seq:
         problems.append(Problem(walker.last_seq + 1, "deleted", _missing(walker.last_seq + 1, head.last_seq)))
-        return problems
+        return walker.events_seen, problems
 
     # Events walked beyond the head were not written through the chain (only ones seen before the head was
     # read are considered, so a concurrent append is never mistaken for a forgery).
@@ -117,7 +122,7 @@ def verify_chain() -> list[Problem]:
         )
 
     if head.last_seq == 0:
-        return problems
+        return walker.events_seen, problems
     head_event_hash = AuditEvent.objects.filter(seq=head.last_seq).values_list("hash", flat=True).first()
     if head_event_hash is not None and head_event_hash != head.last_hash:
         problems.append(
@@ -127,4 +132,4 @@ def verify_chain() -> list[Problem]:
                 f"第 {head.last_seq} 条事件的哈希与链头记录不符:最新事件被替换,或链头被篡改。",
             )
         )
-    return problems
+    return walker.events_seen, problems

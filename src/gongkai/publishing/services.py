@@ -190,7 +190,7 @@ def _check_lock(item: InformationItem, lock_version: int | None) -> None:
 def _locked(item: InformationItem) -> InformationItem:
     """Re-read the item under a row lock so concurrent actions on it are serialised."""
     return (
-        InformationItem.objects.select_for_update()
+        InformationItem.objects.select_for_update(of=("self",))
         .select_related("organization", "latest_revision", "live_revision")
         .get(pk=item.pk)
     )

@@ -2,8 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from gongkai.audit import triggers
-from gongkai.audit.models import AuditEvent
-from gongkai.audit.verify import verify_chain
+from gongkai.audit.verify import verify_chain_counted
 
 
 class Command(BaseCommand):
@@ -12,9 +11,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if triggers.installed(connection) is False:
             self.stderr.write("警告:审计日志表的数据库防篡改触发器缺失或已停用。")
-        problems = verify_chain()
+        count, problems = verify_chain_counted()
         if not problems:
-            count = AuditEvent.objects.count()
             self.stdout.write(f"审计日志完整:共 {count} 条事件,哈希链校验通过。")
             return
         for problem in problems:

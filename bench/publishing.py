@@ -1,0 +1,88 @@
+"""End-to-end publishing throughput: create → submit → every review step → publish, items per second.
+
+Run as `python -m bench.publishing --db sqlite|postgres --items N --repeat R`; prints one JSON line.
+Each run uses a fresh database (a temporary SQLite file, or the PostgreSQL database gongkai_bench).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+
+def _configure(db: str) -> None:
+    if db == "sqlite":
+        path = os.path.join(tempfile.mkdtemp(prefix="gongkai-bench-"), "bench.sqlite3")
+        os.environ["GONGKAI_DATABASE_URL"] = f"sqlite:///{path}"
+    else:
+        import psycopg
+
+        base = os.environ.get("GONGKAI_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS gongkai_bench")
+            conn.execute("CREATE DATABASE gongkai_bench")
+        os.environ["GONGKAI_DATABASE_URL"] = f"{base}/gongkai_bench"
+    os.environ.setdefault("GONGKAI_SECRET_KEY", "bench-only-secret-key")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "gongkai.config.settings"
+    sys.path.insert(0, os.getcwd())
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _one_item(staff, services, factories) -> None:
+    item = services.create_draft(user=staff.drafter, organization=staff.org, data=factories.item_data(staff))
+    services.submit_for_review(user=staff.drafter, item=item)
+    for person in (staff.head, staff.secrecy, staff.editor2, staff.leader):
+        services.approve_step(user=person, item=item, opinion="同意")
+    services.publish(user=staff.editor, item=item)
+
+
+def run(db: str, items: int, repeat: int) -> dict:
+    _configure(db)
+    from tests import factories
+
+    from gongkai.publishing import services
+
+    staff = factories.make_staff()
+    _one_item(staff, services, factories)  # warm-up: caches, first-time table pages
+    rates = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(items):
+            _one_item(staff, services, factories)
+        rates.append(items / (time.perf_counter() - start))
+    from gongkai.audit.verify import verify_chain
+
+    problems = verify_chain()
+    return {
+        "benchmark": "publishing end-to-end",
+        "db": db,
+        "items_per_run": items,
+        "runs": repeat,
+        "items_per_s_median": round(statistics.median(rates), 1),
+        "items_per_s_min": round(min(rates), 1),
+        "items_per_s_max": round(max(rates), 1),
+        "audit_chain_ok": not problems,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=["sqlite", "postgres"], required=True)
+    parser.add_argument("--items", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    print(json.dumps(run(args.db, args.items, args.repeat), ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

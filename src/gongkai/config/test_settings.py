@@ -1,0 +1,12 @@
+"""Settings for the test suite: the production settings (DEBUG off), except that a test machine has no
+TLS terminator in front and no collected static files, and passwords hash fast."""
+
+import os
+
+os.environ.setdefault("GONGKAI_SECRET_KEY", "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("GONGKAI_HTTPS", "0")
+os.environ.setdefault("GONGKAI_STATIC_MANIFEST", "0")
+
+from .settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; production uses argon2
