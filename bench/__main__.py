@@ -10,7 +10,9 @@ from datetime import datetime
 
 BENCHMARKS = [
     ["bench.publishing", "--db", "sqlite"],
+    ["bench.publishing", "--db", "sqlite", "--workers", "4"],
     ["bench.publishing", "--db", "postgres"],
+    ["bench.publishing", "--db", "postgres", "--workers", "4"],
 ]
 
 
@@ -34,7 +36,7 @@ def main() -> None:
             print(f"| {row['benchmark']:<24} | failed: {row['error']}")
             continue
         print(
-            f"| {row['benchmark']:<24} | {row['db']:<8} | {row['items_per_s_median']:>9} | {row['items_per_s_min']:>7} "
+            f"| {row['benchmark']:<24} | {row['db'] + ' ×' + str(row['clients']):<8} | {row['items_per_s_median']:>9} | {row['items_per_s_min']:>7} "
             f"| {row['items_per_s_max']:>7} | {row['runs']} × {row['items_per_run']:<8} | {str(row['audit_chain_ok']):<8} |"
         )
 

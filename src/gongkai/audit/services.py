@@ -97,7 +97,8 @@ def record(
         ip_address=_client_ip(request) if request is not None else None,
     )
 
-    with transaction.atomic():
+    # No savepoint of our own: inside a caller's transaction a failure here aborts the whole change anyway.
+    with transaction.atomic(savepoint=False):
         head = _lock_head()
         event.seq = head.last_seq + 1
         event.created_at = timezone.now()

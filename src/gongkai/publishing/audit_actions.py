@@ -16,7 +16,6 @@ ACTIONS = {
     "publishing.item.revision_started": "开始修订",
     "publishing.item.withdrawn": "撤回",
     "publishing.item.abolished": "标注废止",
-    "publishing.item.index_allocated": "分配索引号",
     "publishing.deadline.escalated": "发布期限预警",
     "publishing.chain.changed": "修改审核流程",
 }

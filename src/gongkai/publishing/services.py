@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -191,7 +191,7 @@ def _locked(item: InformationItem) -> InformationItem:
     """Re-read the item under a row lock so concurrent actions on it are serialised."""
     return (
         InformationItem.objects.select_for_update(of=("self",))
-        .select_related("organization", "latest_revision", "live_revision")
+        .select_related("latest_revision")
         .get(pk=item.pk)
     )
 
@@ -222,7 +222,7 @@ def update_draft(
         action="publishing.item.updated",
         actor=user,
         target=item,
-        organization=item.organization,
+        organization=item.organization_id,
         data={"revision": revision.number, "fields": changed},
     )
     return item
@@ -237,7 +237,7 @@ def attach_file(*, user: User, item: InformationItem, upload) -> Attachment:
     checked = check_upload(upload)
     _require(permissions.edit_failures(user, item))
     attachment = Attachment(
-        organization=item.organization,
+        organization_id=item.organization_id,
         original_name=checked.name,
         extension=checked.extension,
         content_type=checked.content_type,
@@ -258,7 +258,7 @@ def attach_file(*, user: User, item: InformationItem, upload) -> Attachment:
                 action="publishing.item.attachment_added",
                 actor=user,
                 target=item,
-                organization=item.organization,
+                organization=item.organization_id,
                 data={
                     "attachment": attachment.pk,
                     "name": checked.name,
@@ -286,7 +286,7 @@ def remove_attachment(*, user: User, item: InformationItem, attachment: Attachme
         action="publishing.item.attachment_removed",
         actor=user,
         target=item,
-        organization=item.organization,
+        organization=item.organization_id,
         data={"attachment": attachment.pk, "name": attachment.original_name},
     )
 
@@ -344,7 +344,7 @@ def submit_for_review(
         action="publishing.item.submitted",
         actor=user,
         target=item,
-        organization=item.organization,
+        organization=item.organization_id,
         data={"revision": revision.number, "round": revision.review_round},
     )
     first = ReviewTask.objects.get(revision=revision, round=revision.review_round, position=steps[0].position)
@@ -352,30 +352,36 @@ def submit_for_review(
     return item
 
 
-def _candidates(task: ReviewTask) -> list[User]:
-    """People who could act on a task (for notifications)."""
+def _members(organization_id: int) -> list:
+    """Everyone in an organisation with their membership attached (one query), to find who may act."""
     from gongkai.orgs.models import Membership
 
-    memberships = Membership.objects.filter(
-        organization_id=task.revision.item.organization_id
-    ).select_related("user")
-    users = []
-    for m in memberships:
+    members = []
+    for m in Membership.objects.filter(organization_id=organization_id).select_related("user"):
         m.user._membership_cache = {m.organization_id: m}
-        if not permissions.decide_failures(m.user, task):
-            users.append(m.user)
-    return users
+        members.append(m)
+    return members
+
+
+def _candidates(task: ReviewTask) -> list[User]:
+    """People who could act on a task (for notifications)."""
+    return [
+        m.user
+        for m in _members(task.revision.item.organization_id)
+        if m.has_role(task.role) and not permissions.decide_failures(m.user, task)
+    ]
 
 
 def _notify_task(task: ReviewTask) -> None:
+    """Notifications are rows in the same database: written in the same transaction as the change."""
     revision = task.revision
     item = revision.item
-    url = reverse("console:review", args=[item.pk])
-    message = f"待审核:“{revision.title}”({task.name})"
-    transaction.on_commit(
-        lambda: notify(
-            _candidates(task), organization=item.organization, kind="review.pending", message=message, url=url
-        )
+    notify(
+        _candidates(task),
+        organization=item.organization_id,
+        kind="review.pending",
+        message=f"待审核:“{revision.title}”({task.name})",
+        url=reverse("console:review", args=[item.pk]),
     )
 
 
@@ -391,12 +397,19 @@ def current_task(item: InformationItem) -> ReviewTask | None:
 
 
 def _locked_task(item: InformationItem) -> tuple[InformationItem, ReviewTask]:
+    """The item under lock and its pending task; `task.round_tasks` holds the round's tasks in order."""
     item = _locked(item)
-    task = current_task(item)
+    revision = item.latest_revision
+    round_tasks = []
+    if revision is not None and revision.status == RevisionStatus.IN_REVIEW:
+        round_tasks = list(revision.tasks.filter(round=revision.review_round).order_by("position"))
+    task = next((t for t in round_tasks if t.status == TaskStatus.PENDING), None)
     if task is None:
         raise WorkflowError("该信息当前没有待审核的环节。")
-    task.revision = item.latest_revision
-    task.revision.item = item
+    task.round_tasks = round_tasks
+    revision.item = item
+    for t in round_tasks:
+        t.revision = revision
     return item, task
 
 
@@ -412,59 +425,43 @@ def approve_step(
     task.decided_by = user
     task.decided_at = now
     task.opinion = (opinion or "").strip() or "同意"
-    task.save()
+    task.save(update_fields=["status", "decided_by", "decided_at", "opinion"])
     revision = item.latest_revision
-    following = (
-        revision.tasks.filter(round=revision.review_round, status=TaskStatus.WAITING)
-        .order_by("position")
-        .first()
-    )
+    following = next((t for t in task.round_tasks if t.status == TaskStatus.WAITING), None)
     if following is not None:
         following.status = TaskStatus.PENDING
         following.started_at = now
-        following.save()
+        following.save(update_fields=["status", "started_at"])
         following.revision = revision
         _notify_task(following)
     else:
         revision.status = RevisionStatus.APPROVED
         revision.approved_at = now
-        revision.save()
+        revision.save(update_fields=["status", "approved_at"])
         if item.live_revision_id is None:
             item.status = ItemStatus.APPROVED
         _notify_office_to_publish(item)
     item.lock_version += 1
-    item.save()
+    item.save(update_fields=["status", "lock_version"])
     audit.record(
         action="publishing.review.approved",
         actor=user,
         target=item,
-        organization=item.organization,
+        organization=item.organization_id,
         data={"revision": revision.number, "round": task.round, "step": task.name, "opinion": task.opinion},
     )
     return task
 
 
 def _notify_office_to_publish(item: InformationItem) -> None:
-    from gongkai.orgs.models import Membership
-
-    url = reverse("console:item", args=[item.pk])
-    title = item.latest_revision.title
-
-    def send() -> None:
-        editors = [
-            m.user
-            for m in Membership.objects.filter(organization=item.organization).select_related("user")
-            if m.has_role(Role.OFFICE_EDITOR)
-        ]
-        notify(
-            editors,
-            organization=item.organization,
-            kind="publish.ready",
-            message=f"待发布:“{title}”",
-            url=url,
-        )
-
-    transaction.on_commit(send)
+    editors = [m.user for m in _members(item.organization_id) if m.has_role(Role.OFFICE_EDITOR)]
+    notify(
+        editors,
+        organization=item.organization_id,
+        kind="publish.ready",
+        message=f"待发布:“{item.latest_revision.title}”",
+        url=reverse("console:item", args=[item.pk]),
+    )
 
 
 @transaction.atomic
@@ -498,20 +495,18 @@ def reject_step(
         action="publishing.review.rejected",
         actor=user,
         target=item,
-        organization=item.organization,
+        organization=item.organization_id,
         data={"revision": revision.number, "round": task.round, "step": task.name, "opinion": opinion},
     )
     url = reverse("console:item", args=[item.pk])
     drafter, submitter = revision.created_by, revision.submitted_by
     message = f"已退回:“{revision.title}”({task.name}:{opinion[:100]})"
-    transaction.on_commit(
-        lambda: notify(
-            [drafter, submitter],
-            organization=item.organization,
-            kind="review.rejected",
-            message=message,
-            url=url,
-        )
+    notify(
+        [drafter, submitter],
+        organization=item.organization_id,
+        kind="review.rejected",
+        message=message,
+        url=url,
     )
     return task
 
@@ -521,13 +516,24 @@ def reject_step(
 
 def next_serial(organization: Organization, key: str, year: int) -> int:
     """The next gap-free serial, under a row lock (PostgreSQL) or the write lock (SQLite)."""
-    counter, _ = Counter.objects.get_or_create(organization=organization, key=key, year=year)
-    Counter.objects.filter(pk=counter.pk).update(value=F("value") + 1)
-    return Counter.objects.select_for_update().values_list("value", flat=True).get(pk=counter.pk)
+    updated = Counter.objects.filter(organization=organization, key=key, year=year).update(
+        value=F("value") + 1
+    )
+    if not updated:
+        try:
+            with transaction.atomic():
+                Counter.objects.create(organization=organization, key=key, year=year, value=1)
+            return 1
+        except IntegrityError:  # created by a concurrent transaction: take the next one
+            Counter.objects.filter(organization=organization, key=key, year=year).update(value=F("value") + 1)
+    return Counter.objects.values_list("value", flat=True).get(organization=organization, key=key, year=year)
 
 
 def allocate_index_number(item: InformationItem) -> str:
-    """索引号: allocated once at first publication, unique and never changed afterwards."""
+    """索引号: allocated once at first publication, unique and never changed afterwards.
+
+    The counter row's UPDATE takes its row lock until the publishing transaction ends, so concurrent
+    publications get consecutive serials and a rolled-back publication gives its serial back."""
     if item.index_number:
         return item.index_number
     organization = item.organization
@@ -535,13 +541,6 @@ def allocate_index_number(item: InformationItem) -> str:
     serial = next_serial(organization, "index", year)
     item.index_number = organization.index_pattern.format(
         org_code=organization.code, year=year, serial=serial
-    )
-    audit.record(
-        action="publishing.item.index_allocated",
-        actor=None,
-        target=item,
-        organization=organization,
-        data={"index_number": item.index_number},
     )
     return item.index_number
 
@@ -553,7 +552,7 @@ def _make_live(item: InformationItem, revision: Revision, user: User, now: datet
     revision.status = RevisionStatus.PUBLISHED
     revision.published_at = now
     revision.published_by = user
-    revision.save()
+    revision.save(update_fields=["status", "published_at", "published_by"])
     item.live_revision = revision
     item.status = ItemStatus.PUBLISHED
     item.published_at = now
@@ -611,7 +610,7 @@ def build_approval_form(revision: Revision, *, fast_track: dict | None = None) -
         year = (revision.published_at or timezone.now()).year
         serial = next_serial(item.organization, "approval", year)
         form = ApprovalForm(
-            organization=item.organization,
+            organization_id=item.organization_id,
             revision=revision,
             archive_number=f"{item.organization.code}-SPB-{year}-{serial:05d}",
         )
@@ -634,7 +633,7 @@ def publish(*, user: User, item: InformationItem, lock_version: int | None = Non
         action="publishing.item.published",
         actor=user,
         target=item,
-        organization=item.organization,
+        organization=item.organization_id,
         data={
             "revision": revision.number,
             "index_number": item.index_number,
@@ -681,7 +680,7 @@ def fast_track_publish(
         action="publishing.item.fast_tracked",
         actor=user,
         target=item,
-        organization=item.organization,
+        organization=item.organization_id,
         data={
             "revision": revision.number,
             "reason": reason,
@@ -695,20 +694,16 @@ def fast_track_publish(
 
 
 def _notify_post_review(item: InformationItem) -> None:
-    from gongkai.orgs.models import Membership
-
-    url = reverse("console:item", args=[item.pk])
-    message = f"紧急发布待事后审核:“{item.live_revision.title}”"
-
-    def send() -> None:
-        people = []
-        for m in Membership.objects.filter(organization=item.organization).select_related("user"):
-            m.user._membership_cache = {m.organization_id: m}
-            if not permissions.post_review_failures(m.user, item):
-                people.append(m.user)
-        notify(people, organization=item.organization, kind="post_review.pending", message=message, url=url)
-
-    transaction.on_commit(send)
+    people = [
+        m.user for m in _members(item.organization_id) if not permissions.post_review_failures(m.user, item)
+    ]
+    notify(
+        people,
+        organization=item.organization_id,
+        kind="post_review.pending",
+        message=f"紧急发布待事后审核:“{item.live_revision.title}”",
+        url=reverse("console:item", args=[item.pk]),
+    )
 
 
 @transaction.atomic
@@ -735,7 +730,7 @@ def confirm_post_review(*, user: User, item: InformationItem, opinion: str) -> I
         action="publishing.item.post_reviewed",
         actor=user,
         target=item,
-        organization=item.organization,
+        organization=item.organization_id,
         data={"opinion": item.post_review_opinion, "late": item.post_reviewed_at > item.post_review_due_at},
     )
     return item
@@ -767,7 +762,7 @@ def start_revision(*, user: User, item: InformationItem) -> Revision:
         action="publishing.item.revision_started",
         actor=user,
         target=item,
-        organization=item.organization,
+        organization=item.organization_id,
         data={"revision": revision.number, "from_revision": live.number},
     )
     return revision
@@ -789,7 +784,7 @@ def withdraw(*, user: User, item: InformationItem, reason: str) -> InformationIt
         action="publishing.item.withdrawn",
         actor=user,
         target=item,
-        organization=item.organization,
+        organization=item.organization_id,
         data={"reason": reason},
     )
     return item
@@ -826,7 +821,7 @@ def abolish(
         action="publishing.item.abolished",
         actor=user,
         target=item,
-        organization=item.organization,
+        organization=item.organization_id,
         data={
             "abolished_on": abolished_on.isoformat(),
             "replaced_by": replaced_by.index_number if replaced_by else None,
@@ -869,7 +864,7 @@ def escalate_publication_deadlines(today: datetime.date | None = None) -> int:
             InformationItem.objects.filter(pk=item.pk).update(escalation_level=level)
             revision = item.latest_revision
             people = []
-            for m in Membership.objects.filter(organization=item.organization).select_related("user"):
+            for m in Membership.objects.filter(organization=item.organization_id).select_related("user"):
                 if m.has_role(Role.OFFICE_EDITOR) or (
                     m.has_role(Role.DEPARTMENT_HEAD) and m.department_id == revision.lead_department_id
                 ):
@@ -878,7 +873,7 @@ def escalate_publication_deadlines(today: datetime.date | None = None) -> int:
             message = f"“{revision.title}”{state}法定发布期限 {item.publication_due_on:%Y-%m-%d}(条例第26条:20个工作日)"
             notify(
                 people,
-                organization=item.organization,
+                organization=item.organization_id,
                 kind="publishing.deadline",
                 message=message,
                 url=reverse("console:item", args=[item.pk]),
@@ -886,7 +881,7 @@ def escalate_publication_deadlines(today: datetime.date | None = None) -> int:
             audit.record(
                 action="publishing.deadline.escalated",
                 target=item,
-                organization=item.organization,
+                organization=item.organization_id,
                 data={"level": level, "due_on": item.publication_due_on.isoformat()},
             )
             sent += 1
