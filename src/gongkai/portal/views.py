@@ -1,10 +1,160 @@
-"""Portal views (being built)."""
+"""The public side: home, the disclosure platform (/xxgk/), item pages, print views and downloads.
 
-from django.http import HttpResponse
+Only published items are shown; anything else is not found (404), a withdrawn item is gone (410) with its
+public explanation only. These views read through `selectors` and count views through the publishing
+service; they hold no publishing rules of their own.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from gongkai.publishing import services
+from gongkai.publishing.constants import Validity
+from gongkai.publishing.models import InformationItem
+
+from . import selectors
+from .links import attachment_url, item_print_url, item_url, public_file_name
+from .site import chosen_organization, site_for
+
+logger = logging.getLogger(__name__)
+
+ITEMS_PER_PAGE = 20
+# Obvious crawlers are not counted as readers; anything subtler is (keep it simple).
+_BOT = re.compile(r"bot|spider|crawl|slurp", re.IGNORECASE)
 
 
-def _todo(request, *args, **kwargs):
-    return HttpResponse(status=501)
+def _listing(request: HttpRequest) -> dict:
+    organization, organizations = chosen_organization(request)
+    site = site_for(request, organization, several=len(organizations) > 1)
+    page = Paginator(selectors.published_items(organization), ITEMS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return {
+        "site": site,
+        "organization": organization,
+        "organizations": organizations if len(organizations) > 1 else [],
+        "page": page,
+        "show_publisher": organization is None,
+    }
 
 
-home = xxgk_home = item_print = item_detail = attachment_download = _todo
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    context = _listing(request)
+    context["breadcrumbs"] = [(_("首页"), None)]
+    return render(request, "portal/home.html", context)
+
+
+@require_safe
+def xxgk_home(request: HttpRequest) -> HttpResponse:
+    context = _listing(request)
+    site = context["site"]
+    if context["organization"] is not None and context["organizations"]:
+        # Several organisations: 政府信息公开 is the list of them, this page is one of them.
+        context["breadcrumbs"] = [
+            (_("首页"), site.home_url),
+            (_("政府信息公开"), reverse("portal:xxgk")),
+            (context["organization"].name, None),
+        ]
+    else:
+        context["breadcrumbs"] = [(_("首页"), site.home_url), (_("政府信息公开"), None)]
+    return render(request, "portal/xxgk.html", context)
+
+
+def _gone(request: HttpRequest, item: InformationItem) -> HttpResponse:
+    site = site_for(request, item.organization)
+    context = {
+        "site": site,
+        "item": item,
+        "title": item.live_revision.title,
+        "breadcrumbs": [(_("首页"), site.home_url), (_("政府信息公开"), site.xxgk_url), (_("已撤回"), None)],
+    }
+    return render(request, "410.html", context, status=410)
+
+
+def _item_context(request: HttpRequest, item: InformationItem) -> dict:
+    revision = item.live_revision
+    site = site_for(request, item.organization)
+    validity = item.validity  # from today's date, on every request: a future abolition switches by itself
+    entry = revision.catalogue_entry
+    path = entry.path_names if entry else []
+    replaced_by = item.replaced_by if item.replaced_by_id and item.replaced_by.is_public else None
+    return {
+        "site": site,
+        "item": item,
+        "revision": revision,
+        "attachments": selectors.live_attachments(item),
+        "validity": validity,
+        "validity_label": Validity(validity).label,
+        "replaced_by": replaced_by,
+        "show_change_note": revision.is_major_change and bool(revision.change_note.strip()),
+        "column_name": path[-1] if path else _("政府信息公开"),
+        "canonical_url": request.build_absolute_uri(item_url(item)),
+        "print_url": item_print_url(item),
+        "breadcrumbs": [
+            (_("首页"), site.home_url),
+            (_("政府信息公开"), site.xxgk_url),
+            *[(name, None) for name in path],
+            (_("正文"), None),
+        ],
+    }
+
+
+def _public_item(request: HttpRequest, index_number: str) -> InformationItem | HttpResponse:
+    lookup = selectors.item_for_public(index_number)
+    if lookup.withdrawn:
+        return _gone(request, lookup.item)
+    if not lookup.found:
+        raise Http404("该信息不存在或尚未公开。")
+    return lookup.item
+
+
+@require_safe
+def item_detail(request: HttpRequest, index_number: str) -> HttpResponse:
+    item = _public_item(request, index_number)
+    if isinstance(item, HttpResponse):
+        return item
+    if request.method == "GET" and not _BOT.search(request.headers.get("User-Agent", "")):
+        services.record_view(item)
+        item.view_count += 1  # show the count including this view without reading it again
+    return render(request, "portal/item.html", _item_context(request, item))
+
+
+@require_safe
+def item_print(request: HttpRequest, index_number: str) -> HttpResponse:
+    item = _public_item(request, index_number)
+    if isinstance(item, HttpResponse):
+        return item
+    return render(request, "portal/item_print.html", _item_context(request, item))
+
+
+@require_safe
+def attachment_download(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """Stream an attachment of a live revision of a published item; everything else is not found."""
+    attachment = selectors.public_attachment(pk)
+    if attachment is None:
+        raise Http404("该附件不存在或尚未公开。")
+    if name != public_file_name(attachment):
+        return redirect(attachment_url(attachment))
+    try:
+        handle = attachment.file.storage.open(attachment.file.name, "rb")
+    except (OSError, ValueError):
+        logger.error("attachment %s: stored file %r is missing", attachment.pk, attachment.file.name)
+        raise Http404("该附件暂时无法下载。") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=public_file_name(attachment),
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

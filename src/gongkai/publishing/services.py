@@ -72,52 +72,65 @@ def _require(failures: list[str]) -> None:
 # --- content ---------------------------------------------------------------------------------------
 
 
+TEXT_FIELDS = ("title", "document_number", "summary", "source", "publisher", "non_disclosure_reason", "change_note")
+REQUIRED_FIELDS = {
+    "title": "请填写标题。",
+    "lead_department": "请选择牵头(制作)科室。",
+    "formed_on": "请填写成文日期。",
+    "publisher": "请填写发布机构。",
+    "disclosure_attribute": "请选择公开属性。",
+}
+
+
 def clean_content(
-    organization: Organization, data: dict[str, Any], *, partial: bool = False
+    organization: Organization, data: dict[str, Any], *, current: Revision | None = None
 ) -> dict[str, Any]:
-    """Check content fields against the rules of DOMAIN P3 and the metadata table; raise ValidationError."""
+    """Check content against the rules of DOMAIN P3 and the metadata table; raise ValidationError.
+
+    `data` may be partial when `current` is given: rules spanning several fields (a reason for a
+    non-proactive attribute, effective after formed) are checked on the result of applying it."""
     errors: dict[str, list[str]] = {}
     out = {k: v for k, v in data.items() if k in CONTENT_FIELDS or k == "co_departments"}
-
-    def need(field: str, message: str) -> None:
-        if not partial or field in data:
-            value = data.get(field)
-            if value in (None, "", []):
-                errors.setdefault(field, []).append(message)
-
-    need("title", "请填写标题。")
-    need("lead_department", "请选择牵头(制作)科室。")
-    need("formed_on", "请填写成文日期。")
-    if "title" in out and out["title"] and len(out["title"]) > 300:
-        errors.setdefault("title", []).append("标题不能超过300字。")
-    attribute = out.get("disclosure_attribute", DisclosureAttribute.PROACTIVE if not partial else None)
-    if attribute is not None:
-        if attribute not in DisclosureAttribute.values:
-            errors.setdefault("disclosure_attribute", []).append("公开属性无效。")
-        elif (
-            attribute != DisclosureAttribute.PROACTIVE
-            and not (out.get("non_disclosure_reason") or "").strip()
-        ):
-            errors.setdefault("non_disclosure_reason", []).append(
-                "公开属性为依申请公开或不予公开时,必须说明理由(国办发〔2016〕80号)。"
-            )
-    for field in ("lead_department", "topic", "catalogue_entry"):
-        obj = out.get(field)
-        if obj is not None and getattr(obj, "organization_id", organization.pk) != organization.pk:
-            errors.setdefault(field, []).append("所选项不属于本机构。")
-    for dept in out.get("co_departments") or []:
-        if dept.organization_id != organization.pk:
-            errors.setdefault("co_departments", []).append("联合制作科室须属于本机构。")
-    formed, effective = out.get("formed_on"), out.get("effective_on")
-    if formed and effective and effective < formed:
-        errors.setdefault("effective_on", []).append("生效日期不能早于成文日期。")
-    if formed and formed > timezone.localdate() + datetime.timedelta(days=366):
-        errors.setdefault("formed_on", []).append("成文日期不合理。")
-    if "body" in out:
-        out["body"] = sanitize_body(out["body"])
-    for key in ("title", "document_number", "summary", "source", "publisher"):
+    for key in TEXT_FIELDS:
         if isinstance(out.get(key), str):
             out[key] = out[key].strip()
+        elif key in out and out[key] is None:
+            out[key] = ""
+    defaults = {"disclosure_attribute": DisclosureAttribute.PROACTIVE}
+
+    def value(field: str):
+        if field in out:
+            return out[field]
+        if current is not None:
+            return getattr(current, field)
+        return defaults.get(field)
+
+    def error(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    for field, message in REQUIRED_FIELDS.items():
+        if value(field) in (None, "", []):
+            error(field, message)
+    if len(value("title") or "") > 300:
+        error("title", "标题不能超过300字。")
+    attribute = value("disclosure_attribute")
+    if attribute and attribute not in DisclosureAttribute.values:
+        error("disclosure_attribute", "公开属性无效。")
+    elif attribute and attribute != DisclosureAttribute.PROACTIVE and not value("non_disclosure_reason"):
+        error("non_disclosure_reason", "公开属性为依申请公开或不予公开时,必须说明理由(国办发〔2016〕80号)。")
+    for field in ("lead_department", "topic", "catalogue_entry"):
+        obj = out.get(field)
+        if obj is not None and obj.organization_id != organization.pk:
+            error(field, "所选项不属于本机构。")
+    if any(dept.organization_id != organization.pk for dept in out.get("co_departments") or []):
+        error("co_departments", "联合制作科室须属于本机构。")
+    formed, effective = value("formed_on"), value("effective_on")
+    if formed and effective and effective < formed:
+        error("effective_on", "生效日期不能早于成文日期。")
+    if formed and formed > timezone.localdate() + datetime.timedelta(days=366):
+        error("formed_on", "成文日期不合理。")
+    if "body" in out:
+        out["body"] = sanitize_body(out["body"] or "")
     if errors:
         raise ValidationError(errors)
     return out
@@ -204,7 +217,7 @@ def update_draft(
     _check_lock(item, lock_version)
     _require(permissions.edit_failures(user, item))
     revision = item.latest_revision
-    content = clean_content(item.organization, data, partial=True)
+    content = clean_content(item.organization, data, current=item.latest_revision)
     if "lead_department" in content and content["lead_department"].pk != revision.lead_department_id:
         _require(permissions.create_failures(user, item.organization, content["lead_department"]))
     changed = sorted(k for k, v in content.items() if k != "co_departments" and getattr(revision, k) != v)

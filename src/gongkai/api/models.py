@@ -1,0 +1,47 @@
+"""API tokens for staff integrations (an office automation system pushing documents in).
+
+A token is shown once when issued; only its SHA-256 hash is stored, with the first characters kept
+for display and for naming it when revoking.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+KEY_PREFIX_LENGTH = 8
+
+
+class ApiToken(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("用户")
+    )
+    name = models.CharField(_("名称"), max_length=80, blank=True)
+    key_prefix = models.CharField(_("令牌前缀"), max_length=KEY_PREFIX_LENGTH, db_index=True, editable=False)
+    key_hash = models.CharField(_("令牌摘要"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("签发时间"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("最近使用时间"), null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        label = f"{self.key_prefix}…"
+        return f"{self.name} ({label})" if self.name else label
+
+    def refusal(self, now=None) -> str | None:
+        """Why this token may not be used now (Chinese), or None."""
+        now = now or timezone.now()
+        if self.revoked_at is not None:
+            return "API 令牌已被吊销。"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "API 令牌已过期。"
+        if not self.user.is_active:
+            return "该 API 令牌所属的用户已停用。"
+        return None
