@@ -620,7 +620,7 @@ def build_approval_form(revision: Revision, *, fast_track: dict | None = None) -
     }
     form = ApprovalForm.objects.filter(revision=revision).first()
     if form is None:
-        year = (revision.published_at or timezone.now()).year
+        year = timezone.localdate(revision.published_at or timezone.now()).year
         serial = next_serial(item.organization, "approval", year)
         form = ApprovalForm(
             organization_id=item.organization_id,
@@ -728,7 +728,12 @@ def confirm_post_review(*, user: User, item: InformationItem, opinion: str) -> I
     item.post_review_opinion = (opinion or "").strip() or "同意"
     item.lock_version += 1
     item.save()
-    form = ApprovalForm.objects.filter(revision=item.live_revision).first()
+    # The form of the fast-tracked revision (a later revision may have been published normally since).
+    form = (
+        ApprovalForm.objects.filter(revision__item=item, data__fast_track__reason__isnull=False)
+        .order_by("-pk")
+        .first()
+    )
     if form is not None:
         form.data = {
             **form.data,

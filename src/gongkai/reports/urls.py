@@ -3,4 +3,9 @@ from django.urls import path
 from . import views
 
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path("forms/<int:revision_pk>/", views.form_print, name="form"),
+    path("forms/<int:revision_pk>/docx", views.form_docx, name="form_docx"),
+    path("ledger/", views.ledger, name="ledger"),
+    path("ledger.xlsx", views.ledger_export, name="ledger_xlsx"),
+]
