@@ -10,3 +10,7 @@ os.environ.setdefault("GONGKAI_STATIC_MANIFEST", "0")
 from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; production uses argon2
+
+# Parallel runs on one PostgreSQL server (several checkouts, helpers) each name their own test database.
+if os.environ.get("GONGKAI_TEST_DB_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["GONGKAI_TEST_DB_NAME"]}  # noqa: F405

@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
     organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=60)
     message = models.CharField(_("内容"), max_length=500)

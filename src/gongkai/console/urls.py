@@ -15,6 +15,11 @@ urlpatterns = [
     path("items/<int:pk>/action/<str:action>/", views.item_action, name="item_action"),
     path("items/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("items/<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment"),
-    path("items/<int:pk>/attachments/<int:attachment_pk>/remove/", views.attachment_remove, name="attachment_remove"),
+    path(
+        "items/<int:pk>/attachments/<int:attachment_pk>/remove/",
+        views.attachment_remove,
+        name="attachment_remove",
+    ),
     path("notifications/", views.notifications, name="notifications"),
+    path("organization/", views.switch_organization, name="switch_organization"),
 ]

@@ -1,11 +1,606 @@
-"""Console views (being built)."""
+"""The staff console (/console/): inbox, item list, editor, item page, review screen, notifications.
 
-from django.http import HttpResponse
+Views shape requests and responses only: every change goes through gongkai.publishing.services,
+every "may this person ..." through gongkai.publishing.permissions.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from gongkai.audit.registry import registry
+from gongkai.audit.selectors import events_for
+from gongkai.orgs.models import Department
+from gongkai.publishing import permissions, services
+from gongkai.publishing.constants import DisclosureAttribute, ItemStatus
+from gongkai.publishing.files import AttachmentRejected
+from gongkai.publishing.models import ApprovalForm, Attachment, InformationItem, Revision
+from gongkai.publishing.services import StaleEdit, WorkflowError
+
+from . import selectors
+from .access import ConsoleForbidden, console_view, get_item, memberships_of, switch_to
+from .deadlines import deadline_info
+from .diffing import body_diff, comparison_base, revision_changes
+from .forms import ITEM_FIELDS, AbolishForm, AttachmentForm, ConsoleLoginForm, ItemForm
+from .models import Notification
+
+LEDGER_PATH = "/console/reports/ledger/"
+APPROVAL_FORM_PATH = "/console/reports/forms/{pk}/"
+
+ACTIONS = (
+    "submit",
+    "approve",
+    "reject",
+    "publish",
+    "fast_track",
+    "post_review",
+    "revise",
+    "withdraw",
+    "abolish",
+)
+
+ACTION_DONE = {
+    "submit": "已提交审核。",
+    "approve": "已审核同意。",
+    "reject": "已退回,退回理由已通知起草人。",
+    "publish": "已发布。",
+    "fast_track": "已紧急发布,须在时限内完成事后审核。",
+    "post_review": "已完成事后审核。",
+    "revise": "已创建修订版本,请编辑后提交审核。修订期间公众仍看到当前发布的版本。",
+    "withdraw": "已撤回。",
+    "abolish": "已标注废止。",
+}
 
 
-def _todo(request, *args, **kwargs):
-    return HttpResponse(status=501)
+# --- helpers ---------------------------------------------------------------------------------------
 
 
-login_view = logout_view = inbox = item_list = item_create = item_detail = item_edit = review = _todo
-item_action = attachment_upload = attachment_download = attachment_remove = notifications = _todo
+def render_console(request, template: str, context: dict | None = None, *, status: int = 200):
+    return render(request, template, context or {}, status=status)
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _back(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _error_messages(request, reasons) -> None:
+    for reason in reasons:
+        messages.error(request, reason)
+
+
+def _validation_messages(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [m for errors in exc.message_dict.values() for m in errors]
+    return list(exc.messages)
+
+
+def available_actions(user, item: InformationItem, task=None) -> dict[str, bool]:
+    """The actions this person may take now: exactly those whose FAILURES list is empty."""
+    allowed = {
+        name: permissions.FAILURES[name](user, item) == []
+        for name in ("submit", "publish", "fast_track", "post_review", "revise", "withdraw", "abolish")
+    }
+    can_decide = task is not None and permissions.decide_failures(user, task) == []
+    allowed["approve"] = allowed["reject"] = can_decide
+    allowed["edit"] = permissions.edit_failures(user, item) == []
+    allowed["any"] = any(v for k, v in allowed.items() if k != "edit")
+    return allowed
+
+
+_DATA_LABELS = {
+    "step": "环节",
+    "opinion": "意见",
+    "reason": "理由",
+    "round": "轮次",
+    "revision": "版本",
+    "title": "标题",
+    "fields": "修改字段",
+    "name": "文件名",
+    "index_number": "索引号",
+    "approval_form": "审批表编号",
+    "abolished_on": "废止日期",
+    "replaced_by": "替代文件",
+    "note": "说明",
+    "due_on": "期限",
+    "post_review_due_at": "事后审核期限",
+    "from_revision": "基于版本",
+}
+
+
+def _field_label(name: str) -> str:
+    if name == "co_departments":
+        return "联合制作科室"
+    try:
+        return str(Revision._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # an old event may name a field that no longer exists
+        return name
+
+
+def _event_details(data: dict) -> str:
+    parts = []
+    for key, label in _DATA_LABELS.items():
+        value = data.get(key)
+        if value in (None, "", []):
+            continue
+        if key == "fields":
+            value = "、".join(_field_label(f) for f in value)
+        parts.append(f"{label}:{value}")
+    return ";".join(parts)
+
+
+def item_history(item) -> list[dict]:
+    return [
+        {
+            "at": event.created_at,
+            "label": registry.label(event.action),
+            "actor": event.actor.display_name if event.actor else (event.actor_repr or "系统"),
+            "details": _event_details(event.data or {}),
+        }
+        for event in events_for(item)
+    ]
+
+
+# --- login ----------------------------------------------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "console/login.html"
+    authentication_form = ConsoleLoginForm
+    redirect_authenticated_user = True
+
+
+login_view = LoginView.as_view()
+logout_view = auth_views.LogoutView.as_view()
+
+
+def lockout(request, original_response=None, credentials=None):
+    """django-axes lockout page (settings.AXES_LOCKOUT_CALLABLE = "gongkai.console.views.lockout")."""
+    from axes.helpers import get_cool_off
+
+    cool_off = get_cool_off(request)
+    minutes = int(cool_off.total_seconds() // 60) if cool_off else None
+    return render(
+        request,
+        "console/lockout.html",
+        {"failure_limit": settings.AXES_FAILURE_LIMIT, "cooloff_minutes": minutes},
+        status=getattr(settings, "AXES_HTTP_RESPONSE_CODE", 429),
+    )
+
+
+@console_view
+@require_POST
+def switch_organization(request):
+    wanted = _int_or_none(request.POST.get("organization"))
+    for membership in memberships_of(request.user):
+        if membership.organization_id == wanted:
+            switch_to(request, membership)
+            messages.success(request, f"已切换到机构“{membership.organization.name}”。")
+            break
+    else:
+        messages.error(request, "您不是所选机构的工作人员。")
+    return redirect("console:inbox")
+
+
+# --- inbox and notifications -------------------------------------------------------------------------
+
+
+@console_view
+def inbox(request):
+    box = selectors.inbox_for(request.user, request.membership)
+    return render_console(request, "console/inbox.html", {"inbox": box, "today": timezone.localdate()})
+
+
+@console_view
+def notifications(request):
+    mine = Notification.objects.filter(recipient=request.user, organization=request.organization)
+    if request.method == "POST":
+        one = _int_or_none(request.POST.get("notification"))
+        unread = mine.filter(read_at__isnull=True)
+        if one is not None:
+            unread = unread.filter(pk=one)
+        count = unread.update(read_at=timezone.now())
+        messages.success(request, f"已将 {count} 条消息标为已读。" if count else "没有未读消息。")
+        return redirect(_back(request, reverse("console:notifications")))
+    page = Paginator(mine.order_by("-created_at", "-pk"), 30).get_page(request.GET.get("page"))
+    return render_console(request, "console/notifications.html", {"page": page})
+
+
+# --- item list ------------------------------------------------------------------------------------
+
+
+@console_view
+def item_list(request):
+    org = request.organization
+    departments = list(Department.objects.filter(organization=org).order_by("ordering", "code"))
+    status = request.GET.get("status", "")
+    if status not in ItemStatus.values:
+        status = ""
+    dept_id = _int_or_none(request.GET.get("department"))
+    department = next((d for d in departments if d.pk == dept_id), None)
+    q = request.GET.get("q", "").strip()[:100]
+    items = selectors.search_items(org, status=status, department=department, q=q)
+    page = Paginator(items, 20).get_page(request.GET.get("page"))
+    return render_console(
+        request,
+        "console/items.html",
+        {
+            "page": page,
+            "departments": departments,
+            "statuses": ItemStatus.choices,
+            "status": status,
+            "department": department,
+            "q": q,
+            "can_create": permissions.create_failures(request.user, org) == [],
+        },
+    )
+
+
+# --- editor ---------------------------------------------------------------------------------------
+
+
+def _initial_from(revision: Revision, item: InformationItem) -> dict:
+    initial = {name: getattr(revision, name) for name in ITEM_FIELDS if name != "co_departments"}
+    initial["lead_department"] = revision.lead_department_id
+    initial["topic"] = revision.topic_id
+    initial["catalogue_entry"] = revision.catalogue_entry_id
+    initial["co_departments"] = [d.pk for d in revision.co_departments.all()]
+    initial["lock_version"] = item.lock_version
+    return initial
+
+
+def _display(value) -> str:
+    if value is None or value == "":
+        return "(空)"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list | tuple | set) or hasattr(value, "all"):
+        items = value.all() if hasattr(value, "all") else value
+        return "、".join(str(v) for v in items) or "(空)"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "label"):
+        return str(value.label)
+    return str(value)
+
+
+def _conflicts(form: ItemForm, revision: Revision) -> list[dict]:
+    """Fields where what is saved now differs from what this person typed (after a stale edit)."""
+    rows = []
+    for name in ITEM_FIELDS:
+        if name not in form.fields or name not in form.cleaned_data:
+            continue
+        mine = form.cleaned_data[name]
+        saved = getattr(revision, name)
+        if name == "co_departments":
+            if {d.pk for d in mine} == {d.pk for d in saved.all()}:
+                continue
+        elif (mine or None) == (saved or None):
+            continue
+        if name == "disclosure_attribute":
+            saved = revision.get_disclosure_attribute_display()
+        rows.append({"label": form.fields[name].label, "saved": _display(saved)})
+    return rows
+
+
+def _import_notes(request, form: ItemForm) -> None:
+    if form.cleaned_data.get("docx_file") is not None:
+        messages.info(request, "已从 Word 文档导入正文。")
+        for note in form.import_messages:
+            messages.warning(request, f"Word 导入提示:{note}")
+
+
+@console_view
+def item_create(request):
+    org = request.organization
+    failures = permissions.create_failures(request.user, org)
+    if failures:
+        raise ConsoleForbidden(failures)
+    if request.method == "POST":
+        form = ItemForm(request.POST, request.FILES, organization=org)
+        if form.is_valid():
+            try:
+                item = services.create_draft(user=request.user, organization=org, data=form.content())
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            except WorkflowError as exc:
+                form.add_error(None, exc.reasons)
+            else:
+                _import_notes(request, form)
+                messages.success(request, "草稿已保存。完善后可提交审核。")
+                return redirect("console:item", pk=item.pk)
+    else:
+        dept = request.membership.department
+        form = ItemForm(
+            organization=org,
+            initial={
+                "publisher": org.name,
+                "lead_department": dept.pk if dept and dept.organization_id == org.pk else None,
+                "formed_on": timezone.localdate(),
+                "disclosure_attribute": DisclosureAttribute.PROACTIVE,
+            },
+        )
+    return render_console(request, "console/item_form.html", {"form": form, "item": None})
+
+
+@console_view
+def item_edit(request, pk):
+    item = get_item(request, pk)
+    failures = permissions.edit_failures(request.user, item)
+    if failures:
+        raise ConsoleForbidden(failures)
+    org = item.organization
+    revising = item.live_revision_id is not None
+    revision = item.latest_revision
+    conflicts = []
+    status = 200
+    if request.method == "POST":
+        form = ItemForm(request.POST, request.FILES, organization=org, revising=revising)
+        form.fields["lock_version"].required = True
+        if form.is_valid():
+            try:
+                services.update_draft(
+                    user=request.user,
+                    item=item,
+                    data=form.content(),
+                    lock_version=form.cleaned_data["lock_version"],
+                )
+            except StaleEdit as exc:
+                form, conflicts = _keep_input_after_stale_edit(form, item, revising, exc)
+                status = 409
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            except WorkflowError as exc:
+                form.add_error(None, exc.reasons)
+            else:
+                _import_notes(request, form)
+                messages.success(request, "修改已保存。")
+                return redirect("console:item", pk=item.pk)
+    else:
+        form = ItemForm(initial=_initial_from(revision, item), organization=org, revising=revising)
+    return render_console(
+        request,
+        "console/item_form.html",
+        {"form": form, "item": item, "revision": revision, "conflicts": conflicts},
+        status=status,
+    )
+
+
+def _keep_input_after_stale_edit(form: ItemForm, item, revising: bool, exc: StaleEdit):
+    """Someone saved in between: keep everything this person typed, show what the other one saved,
+    and carry the new lock version so a deliberate second save goes through."""
+    current = InformationItem.objects.select_related("latest_revision").get(pk=item.pk)
+    data = form.data.copy()  # what was posted, with an imported Word body already in place
+    data["lock_version"] = str(current.lock_version)
+    conflicts = _conflicts(form, current.latest_revision)
+    kept = ItemForm(data, organization=item.organization, revising=revising)
+    kept.is_valid()
+    kept.add_error(
+        None, exc.reasons + ["您填写的内容已保留在下方。请核对他人保存的内容后再次保存(将以您的内容为准)。"]
+    )
+    return kept, conflicts
+
+
+# --- item page and review screen ---------------------------------------------------------------------
+
+
+def _revision_queryset():
+    return Revision.objects.select_related(
+        "lead_department", "topic", "catalogue_entry", "created_by"
+    ).prefetch_related("co_departments", Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+
+
+def _load_revision(pk):
+    return _revision_queryset().get(pk=pk) if pk else None
+
+
+@console_view
+def item_detail(request, pk):
+    item = get_item(request, pk)
+    revision = _load_revision(item.latest_revision_id)
+    live = revision if item.live_revision_id == revision.pk else _load_revision(item.live_revision_id)
+    task = services.current_task(item)
+    actions = available_actions(request.user, item, task)
+    context = {
+        "item": item,
+        "revision": revision,
+        "live": live,
+        "task": task,
+        "actions": actions,
+        "rounds": selectors.tasks_by_revision(item),
+        "deadline": deadline_info(item),
+        "approval_forms": [
+            {"form": f, "url": APPROVAL_FORM_PATH.format(pk=f.revision_id)}
+            for f in ApprovalForm.objects.filter(revision__item=item)
+            .select_related("revision")
+            .order_by("-pk")
+        ],
+        "history": item_history(item),
+        "submission_missing": services.submission_failures(revision) if actions["submit"] else [],
+        "abolish_form": AbolishForm(item=item) if actions["abolish"] else None,
+        "attachment_form": AttachmentForm() if actions["edit"] else None,
+        "ledger_path": LEDGER_PATH,
+    }
+    return render_console(request, "console/item_detail.html", context)
+
+
+@console_view
+def review(request, pk):
+    item = get_item(request, pk)
+    revision = _load_revision(item.latest_revision_id)
+    task = services.current_task(item)
+    base = comparison_base(item, revision)
+    if base is not None:
+        base = _load_revision(base.pk)
+    context = {
+        "item": item,
+        "revision": revision,
+        "task": task,
+        "can_decide": task is not None and permissions.decide_failures(request.user, task) == [],
+        "decide_reasons": permissions.decide_failures(request.user, task) if task is not None else [],
+        "base": base,
+        "changes": revision_changes(base, revision) if base else [],
+        "body_diff": body_diff(base, revision) if base else None,
+        "findings": selectors.findings_for(revision),
+        "earlier_findings": [
+            (r, selectors.findings_for(r)) for r in item.revisions.exclude(pk=revision.pk).order_by("-number")
+        ],
+        "deadline": deadline_info(item),
+    }
+    return render_console(request, "console/review.html", context)
+
+
+# --- actions --------------------------------------------------------------------------------------
+
+
+def _posted_lock(request) -> int | None:
+    """The lock version the page was built with; unreadable counts as stale (never as "no check")."""
+    raw = request.POST.get("lock_version")
+    if raw in (None, ""):
+        return None
+    value = _int_or_none(raw)
+    return value if value is not None and value >= 0 else -1
+
+
+def _text(request) -> str:
+    return (request.POST.get("reason") or request.POST.get("opinion") or "").strip()[:2000]
+
+
+def _run_action(request, item, action: str, lock):
+    user = request.user
+    if action == "submit":
+        services.submit_for_review(user=user, item=item, lock_version=lock)
+    elif action == "approve":
+        services.approve_step(user=user, item=item, opinion=_text(request), lock_version=lock)
+    elif action == "reject":
+        services.reject_step(user=user, item=item, opinion=_text(request), lock_version=lock)
+    elif action == "publish":
+        services.publish(user=user, item=item, lock_version=lock)
+    elif action == "fast_track":
+        services.fast_track_publish(user=user, item=item, reason=_text(request), lock_version=lock)
+    elif action == "post_review":
+        services.confirm_post_review(user=user, item=item, opinion=_text(request))
+    elif action == "revise":
+        services.start_revision(user=user, item=item)
+        return reverse("console:item_edit", args=[item.pk])
+    elif action == "withdraw":
+        services.withdraw(user=user, item=item, reason=_text(request))
+    elif action == "abolish":
+        form = AbolishForm(request.POST, item=item)
+        if not form.is_valid():
+            raise WorkflowError([m for errors in form.errors.values() for m in errors])
+        services.abolish(
+            user=user,
+            item=item,
+            abolished_on=form.cleaned_data["abolished_on"],
+            replaced_by=form.cleaned_data["replaced_by"],
+            note=form.cleaned_data["note"],
+        )
+    return None
+
+
+@console_view
+@require_POST
+def item_action(request, pk, action):
+    if action not in ACTIONS:
+        raise Http404("没有这个操作。")
+    item = get_item(request, pk)
+    item_url = reverse("console:item", args=[item.pk])
+    try:
+        target = _run_action(request, item, action, _posted_lock(request))
+    except StaleEdit as exc:
+        _error_messages(request, exc.reasons)
+        return redirect(_back(request, item_url))
+    except WorkflowError as exc:
+        _error_messages(request, exc.reasons)
+        return redirect(_back(request, item_url))
+    except ValidationError as exc:
+        _error_messages(request, _validation_messages(exc))
+        return redirect(_back(request, item_url))
+    messages.success(request, ACTION_DONE[action])
+    return redirect(target or item_url)
+
+
+# --- attachments ----------------------------------------------------------------------------------
+
+
+@console_view
+@require_POST
+def attachment_upload(request, pk):
+    item = get_item(request, pk)
+    back = reverse("console:item", args=[item.pk]) + "#attachments"
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _error_messages(request, [m for errors in form.errors.values() for m in errors])
+        return redirect(back)
+    try:
+        attachment = services.attach_file(user=request.user, item=item, upload=form.cleaned_data["file"])
+    except AttachmentRejected as exc:
+        messages.error(request, str(exc))
+    except WorkflowError as exc:
+        _error_messages(request, exc.reasons)
+    else:
+        messages.success(request, f"附件“{attachment.original_name}”已上传。")
+    return redirect(back)
+
+
+def _item_attachment(item, attachment_pk) -> Attachment:
+    attachment = Attachment.objects.filter(pk=attachment_pk, revisions__item=item).distinct().first()
+    if attachment is None:
+        raise Http404("没有找到该附件。")
+    return attachment
+
+
+@console_view
+def attachment_download(request, pk, attachment_pk):
+    item = get_item(request, pk)
+    failures = permissions.view_failures(request.user, item)
+    if failures:
+        raise ConsoleForbidden(failures)
+    attachment = _item_attachment(item, attachment_pk)
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404("附件文件不存在。") from exc
+    response = FileResponse(
+        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@console_view
+@require_POST
+def attachment_remove(request, pk, attachment_pk):
+    item = get_item(request, pk)
+    back = reverse("console:item", args=[item.pk]) + "#attachments"
+    attachment = _item_attachment(item, attachment_pk)
+    try:
+        services.remove_attachment(user=request.user, item=item, attachment=attachment)
+    except WorkflowError as exc:
+        _error_messages(request, exc.reasons)
+    else:
+        messages.success(request, f"附件“{attachment.original_name}”已从当前版本移除。")
+    return redirect(back)

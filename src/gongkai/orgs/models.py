@@ -10,6 +10,18 @@ from .constants import DepartmentKind, Role
 DEFAULT_INDEX_PATTERN = "{org_code}/{year}-{serial:05d}"
 
 
+def validate_index_pattern(pattern: str) -> None:
+    """An index pattern must name the year and the serial (the serial restarts each year) and format."""
+    from django.core.exceptions import ValidationError
+
+    if "{year" not in pattern or "{serial" not in pattern:
+        raise ValidationError(_("索引号格式必须包含 {year} 和 {serial},否则会产生重复的索引号。"))
+    try:
+        pattern.format(org_code="x", year=2026, serial=1)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ValidationError(_("索引号格式无效:只能使用 {org_code}、{year}、{serial} 占位符。")) from exc
+
+
 class Organization(models.Model):
     """A government body that discloses information. One deployment serves many (集约化)."""
 
@@ -30,6 +42,7 @@ class Organization(models.Model):
         _("索引号格式"),
         max_length=80,
         default=DEFAULT_INDEX_PATTERN,
+        validators=[validate_index_pattern],
         help_text=_("可用占位符:{org_code}、{year}、{serial}(如 {serial:05d} 表示五位流水号)。"),
     )
     urgent_review_hours = models.PositiveIntegerField(_("紧急发布事后审核时限(小时)"), default=24)

@@ -41,35 +41,42 @@ def safe_name(name: str) -> str:
 def _looks_like_text(head: bytes) -> bool:
     if b"\x00" in head:
         return False
+    import codecs
+
     for encoding in ("utf-8", "gb18030"):
         try:
-            head.decode(encoding)
+            # final=False: a character cut in half at the end of the sample is not an error.
+            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
             return True
         except UnicodeDecodeError:
             continue
     return False
 
 
+def _zip_names(head: bytes, upload) -> list[str]:
+    if not head.startswith(b"PK"):
+        return []
+    try:
+        upload.seek(0)
+        with zipfile.ZipFile(upload) as archive:
+            return archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return []
+    finally:
+        upload.seek(0)
+
+
 def _content_matches(ext: str, head: bytes, upload) -> bool:
     kind = filetype.guess(head)
     if ext in {"doc", "xls", "ppt", "wps", "et"}:
         return head.startswith(_OLE)
-    if ext in _OOXML_MARKERS:
-        if not head.startswith(b"PK"):
-            return False
-        try:
-            upload.seek(0)
-            with zipfile.ZipFile(upload) as archive:
-                names = archive.namelist()
-        except (zipfile.BadZipFile, OSError):
-            return False
-        finally:
-            upload.seek(0)
+    if ext in _OOXML_MARKERS or ext == "ofd":
+        names = _zip_names(head, upload)
+        if ext == "ofd":  # GB/T 33190: the package entry point is OFD.xml at the root
+            return "OFD.xml" in names
         return any(n.startswith(_OOXML_MARKERS[ext]) for n in names)
     if ext in {"txt", "csv"}:
         return _looks_like_text(head)
-    if ext == "ofd":
-        return head.startswith(b"PK")
     expected = {"jpg": "jpg", "jpeg": "jpg"}.get(ext, ext)
     return kind is not None and kind.extension == expected
 

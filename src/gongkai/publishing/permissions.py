@@ -104,6 +104,8 @@ def fast_track_failures(user, item: InformationItem) -> list[str]:
         RevisionStatus.SUPERSEDED,
     ):
         reasons.append("没有可发布的新版本。")
+    elif revision.status == RevisionStatus.REJECTED:
+        reasons.append("该信息已被审核退回,须修改后重新提交,不能以紧急发布绕过退回意见。")
     elif revision.disclosure_attribute != DisclosureAttribute.PROACTIVE:
         reasons.append("只有公开属性为“主动公开”的信息可以发布。")
     return reasons

@@ -30,7 +30,7 @@ from .constants import (
     TaskStatus,
 )
 from .files import check_upload
-from .html import sanitize_body
+from .html import plain_text, sanitize_body
 from .models import ApprovalForm, Attachment, Counter, InformationItem, ReviewStep, ReviewTask, Revision
 
 CONTENT_FIELDS = (
@@ -72,7 +72,15 @@ def _require(failures: list[str]) -> None:
 # --- content ---------------------------------------------------------------------------------------
 
 
-TEXT_FIELDS = ("title", "document_number", "summary", "source", "publisher", "non_disclosure_reason", "change_note")
+TEXT_FIELDS = (
+    "title",
+    "document_number",
+    "summary",
+    "source",
+    "publisher",
+    "non_disclosure_reason",
+    "change_note",
+)
 REQUIRED_FIELDS = {
     "title": "请填写标题。",
     "lead_department": "请选择牵头(制作)科室。",
@@ -119,8 +127,10 @@ def clean_content(
     elif attribute and attribute != DisclosureAttribute.PROACTIVE and not value("non_disclosure_reason"):
         error("non_disclosure_reason", "公开属性为依申请公开或不予公开时,必须说明理由(国办发〔2016〕80号)。")
     for field in ("lead_department", "topic", "catalogue_entry"):
+        if field in out and out[field] in ("", None):
+            out[field] = None
         obj = out.get(field)
-        if obj is not None and obj.organization_id != organization.pk:
+        if obj is not None and getattr(obj, "organization_id", None) != organization.pk:
             error(field, "所选项不属于本机构。")
     if any(dept.organization_id != organization.pk for dept in out.get("co_departments") or []):
         error("co_departments", "联合制作科室须属于本机构。")
@@ -149,7 +159,7 @@ def submission_failures(revision: Revision) -> list[str]:
         reasons.append("请选择所属主题。")
     if not revision.summary.strip():
         reasons.append("请填写内容概述。")
-    if not revision.body.strip() and not revision.attachments.exists():
+    if not plain_text(revision.body) and "<img" not in revision.body and not revision.attachments.exists():
         reasons.append("正文和附件不能都为空。")
     return reasons
 
@@ -158,10 +168,16 @@ def _deadline_from(day: datetime.date) -> Deadline:
     return add_workdays(day, PUBLICATION_DEADLINE_WORKDAYS)
 
 
-def _set_publication_deadline(item: InformationItem, day: datetime.date) -> None:
-    deadline = _deadline_from(day)
-    item.publication_due_on = deadline.due
-    item.publication_due_provisional = deadline.provisional
+def _set_publication_deadline(item: InformationItem, revision: Revision) -> None:
+    """条例第26条 governs 主动公开 information only: others carry no publication deadline."""
+    day = revision.changed_on or revision.formed_on
+    if revision.disclosure_attribute != DisclosureAttribute.PROACTIVE or day is None:
+        item.publication_due_on = None
+        item.publication_due_provisional = False
+    else:
+        deadline = _deadline_from(day)
+        item.publication_due_on = deadline.due
+        item.publication_due_provisional = deadline.provisional
     item.escalation_level = 0
 
 
@@ -183,7 +199,7 @@ def create_draft(*, user: User, organization: Organization, data: dict[str, Any]
     if content.get("co_departments"):
         revision.co_departments.set(content["co_departments"])
     item.latest_revision = revision
-    _set_publication_deadline(item, revision.formed_on)
+    _set_publication_deadline(item, revision)
     item.save()
     audit.record(
         action="publishing.item.created",
@@ -195,18 +211,20 @@ def create_draft(*, user: User, organization: Organization, data: dict[str, Any]
     return item
 
 
-def _check_lock(item: InformationItem, lock_version: int | None) -> None:
-    if lock_version is not None and int(lock_version) != item.lock_version:
+def _check_lock(item: InformationItem, lock_version: int | str | None) -> None:
+    if lock_version is None:
+        return
+    try:
+        matches = int(lock_version) == item.lock_version
+    except (TypeError, ValueError):
+        matches = False
+    if not matches:
         raise StaleEdit("该信息已被他人修改,请刷新页面后重新编辑(避免覆盖他人的修改)。")
 
 
 def _locked(item: InformationItem) -> InformationItem:
     """Re-read the item under a row lock so concurrent actions on it are serialised."""
-    return (
-        InformationItem.objects.select_for_update(of=("self",))
-        .select_related("latest_revision")
-        .get(pk=item.pk)
-    )
+    return InformationItem.objects.select_for_update().get(pk=item.pk)
 
 
 @transaction.atomic
@@ -227,8 +245,8 @@ def update_draft(
     if "co_departments" in content:
         revision.co_departments.set(content["co_departments"])
         changed.append("co_departments")
-    if "formed_on" in changed and item.live_revision_id is None:
-        _set_publication_deadline(item, revision.formed_on)
+    if {"formed_on", "disclosure_attribute"} & set(changed):
+        _set_publication_deadline(item, revision)
     item.lock_version += 1
     item.save()
     audit.record(
@@ -773,7 +791,7 @@ def start_revision(*, user: User, item: InformationItem) -> Revision:
     revision.co_departments.set(live.co_departments.all())
     revision.attachments.set(live.attachments.all())
     item.latest_revision = revision
-    _set_publication_deadline(item, revision.changed_on)
+    _set_publication_deadline(item, revision)
     item.lock_version += 1
     item.save()
     audit.record(
@@ -868,7 +886,11 @@ def escalate_publication_deadlines(today: datetime.date | None = None) -> int:
     today = today or timezone.localdate()
     warn_until = _add(today, PUBLICATION_WARNING_WORKDAYS).due
     pending = (
-        InformationItem.objects.filter(publication_due_on__isnull=False, publication_due_on__lte=warn_until)
+        InformationItem.objects.filter(
+            publication_due_on__isnull=False,
+            publication_due_on__lte=warn_until,
+            latest_revision__disclosure_attribute=DisclosureAttribute.PROACTIVE,
+        )
         .exclude(latest_revision__status__in=[RevisionStatus.PUBLISHED, RevisionStatus.SUPERSEDED])
         .exclude(status=ItemStatus.WITHDRAWN)
         .select_related("organization", "latest_revision", "latest_revision__lead_department")
