@@ -7,6 +7,7 @@ from django.urls import reverse
 from gongkai.audit.registry import registry
 from gongkai.audit.selectors import events_for
 from gongkai.orgs.constants import Role
+from gongkai.portal.links import attachment_url
 from gongkai.publishing.constants import (
     DisclosureAttribute,
     ItemStatus,
@@ -194,9 +195,7 @@ def public_item(request, item: InformationItem, *, detail: bool = False) -> dict
                 "name": a.original_name,
                 "size": a.size,
                 "content_type": a.content_type,
-                "url": request.build_absolute_uri(
-                    reverse("portal:attachment", kwargs={"pk": a.pk, "name": a.original_name})
-                ),
+                "url": request.build_absolute_uri(attachment_url(a)),
             }
             for a in revision.attachments.all()
         ],
