@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from gongkai.audit.registry import registry
 from gongkai.audit.selectors import events_for
 from gongkai.orgs.models import Department
+from gongkai.portal.links import item_url
 from gongkai.publishing import permissions, services
 from gongkai.publishing.constants import DisclosureAttribute, ItemStatus
 from gongkai.publishing.files import AttachmentRejected
@@ -442,6 +443,7 @@ def item_detail(request, pk):
         "abolish_form": AbolishForm(item=item) if actions["abolish"] else None,
         "attachment_form": AttachmentForm() if actions["edit"] else None,
         "ledger_path": LEDGER_PATH,
+        "public_url": item_url(item) if item.is_public else "",
     }
     return render_console(request, "console/item_detail.html", context)
 
