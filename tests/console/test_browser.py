@@ -1,21 +1,16 @@
 """The console in a real browser, by keyboard only (Debian's chromium through Playwright)."""
 
 import re
-import shutil
 
 import pytest
 
 from gongkai.publishing import services
 from gongkai.publishing.constants import TaskStatus
 from gongkai.publishing.models import ReviewTask
+from tests.browser import launch, needs_chromium
 from tests.factories import PASSWORD, make_draft, make_staff
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium"),
-]
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -32,7 +27,7 @@ def test_a_reviewer_logs_in_and_approves_by_keyboard_alone(live_server, pending,
 
     staff, item = pending
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(live_server.url + "/console/")
         assert "/console/login/" in page.url
@@ -75,7 +70,7 @@ def test_focus_is_always_visible(live_server, pending):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM)
+        browser = launch(p)
         page = browser.new_page()
         page.goto(live_server.url + "/console/login/")
         page.keyboard.press("Tab")

@@ -1,18 +1,12 @@
 """The font-size switch and print button in a real browser (Debian's chromium through Playwright)."""
 
-import shutil
-
 import pytest
 
 from gongkai.portal.links import item_print_url, item_url
+from tests.browser import launch, needs_chromium
 from tests.factories import make_published, make_staff
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium"),
-]
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -26,7 +20,7 @@ def test_font_size_switch_works_by_keyboard_and_is_remembered(live_server, paths
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM)
+        browser = launch(p)
         page = browser.new_page()
         page.goto(live_server.url + paths[0])
         html = page.locator("html")
@@ -53,7 +47,7 @@ def test_print_view_shows_a_print_button(live_server, paths):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM)
+        browser = launch(p)
         page = browser.new_page()
         page.goto(live_server.url + paths[1])
         button = page.get_by_role("button", name="打印")
