@@ -325,13 +325,16 @@ def remove_attachment(*, user: User, item: InformationItem, attachment: Attachme
 # --- review chain ----------------------------------------------------------------------------------
 
 
-def ensure_default_chain(organization: Organization) -> list[ReviewStep]:
+def ensure_default_chain(organization: Organization | int) -> list[ReviewStep]:
     """Give an organisation the seed's review chain unless it configured its own."""
-    steps = list(organization.review_steps.order_by("position"))
+    organization_id = getattr(organization, "pk", organization)
+    steps = list(ReviewStep.objects.filter(organization_id=organization_id).order_by("position"))
     if steps:
         return steps
     return [
-        ReviewStep.objects.create(organization=organization, position=i, name=name, role=role, scope=scope)
+        ReviewStep.objects.create(
+            organization_id=organization_id, position=i, name=name, role=role, scope=scope
+        )
         for i, (name, role, scope) in enumerate(DEFAULT_REVIEW_CHAIN, start=1)
     ]
 
@@ -345,7 +348,7 @@ def submit_for_review(
     _require(permissions.submit_failures(user, item))
     revision = item.latest_revision
     _require(submission_failures(revision))
-    steps = ensure_default_chain(item.organization)
+    steps = ensure_default_chain(item.organization_id)
     now = timezone.now()
     revision.review_round += 1
     revision.status = RevisionStatus.IN_REVIEW
@@ -353,7 +356,7 @@ def submit_for_review(
     revision.submitted_at = now
     revision.rejection_reason = ""
     revision.save()
-    ReviewTask.objects.bulk_create(
+    tasks = ReviewTask.objects.bulk_create(
         ReviewTask(
             revision=revision,
             round=revision.review_round,
@@ -378,8 +381,9 @@ def submit_for_review(
         organization=item.organization_id,
         data={"revision": revision.number, "round": revision.review_round},
     )
-    first = ReviewTask.objects.get(revision=revision, round=revision.review_round, position=steps[0].position)
-    _notify_task(first)
+    revision.item = item
+    tasks[0].revision = revision
+    _notify_task(tasks[0])
     return item
 
 
@@ -595,9 +599,22 @@ def _make_live(item: InformationItem, revision: Revision, user: User, now: datet
     item.save()
 
 
-def build_approval_form(revision: Revision, *, fast_track: dict | None = None) -> ApprovalForm:
+def build_approval_form(
+    item: InformationItem, revision: Revision, *, fast_track: dict | None = None
+) -> ApprovalForm:
     """《政府信息公开审批表》: a frozen record of what was approved, by whom, when, with what opinion."""
-    item = revision.item
+    revision = (
+        Revision.objects.select_related(
+            "lead_department",
+            "topic",
+            "catalogue_entry__parent__parent",
+            "created_by",
+            "submitted_by",
+            "published_by",
+        )
+        .prefetch_related("co_departments", "attachments")
+        .get(pk=revision.pk)
+    )
     tasks = (
         revision.tasks.filter(round=revision.review_round).select_related("decided_by").order_by("position")
     )
@@ -659,7 +676,7 @@ def publish(*, user: User, item: InformationItem, lock_version: int | None = Non
     now = timezone.now()
     was_live = item.live_revision_id
     _make_live(item, revision, user, now)
-    form = build_approval_form(revision)
+    form = build_approval_form(item, revision)
     audit.record(
         action="publishing.item.published",
         actor=user,
@@ -705,7 +722,7 @@ def fast_track_publish(
     item.post_reviewed_by = None
     item.save()
     form = build_approval_form(
-        revision, fast_track={"by": user.display_name, "reason": reason, "at": now.isoformat()}
+        item, revision, fast_track={"by": user.display_name, "reason": reason, "at": now.isoformat()}
     )
     audit.record(
         action="publishing.item.fast_tracked",
