@@ -755,12 +755,34 @@ def _notify_post_review(item: InformationItem) -> None:
 
 
 @transaction.atomic
-def confirm_post_review(*, user: User, item: InformationItem, opinion: str) -> InformationItem:
+def confirm_post_review(
+    *,
+    user: User,
+    item: InformationItem,
+    opinion: str,
+    approve: bool = True,
+    public_explanation: str = "",
+) -> InformationItem:
+    """The review after an urgent publication (P6), by someone other than the publisher.
+
+    Approving records the opinion on the fast-tracked revision's approval form. Not approving withdraws
+    the item at once: `public_explanation` is what the public then reads in its place (required)."""
+    opinion = (opinion or "").strip()
+    public_explanation = (public_explanation or "").strip()
+    if not approve and not opinion:
+        raise WorkflowError("事后审核不同意时,必须填写审核意见。")
+    if not approve and not public_explanation:
+        raise WorkflowError("事后审核不同意将撤回该信息,必须填写向公众说明的撤回理由。")
     item = _locked(item)
     _require(permissions.post_review_failures(user, item))
+    now = timezone.now()
     item.post_reviewed_by = user
-    item.post_reviewed_at = timezone.now()
-    item.post_review_opinion = (opinion or "").strip() or "同意"
+    item.post_reviewed_at = now
+    item.post_review_opinion = opinion or "同意"
+    if not approve:
+        item.status = ItemStatus.WITHDRAWN
+        item.withdrawn_at = now
+        item.withdrawal_reason = public_explanation
     item.lock_version += 1
     item.save()
     # The form of the fast-tracked revision (a later revision may have been published normally since).
@@ -774,8 +796,9 @@ def confirm_post_review(*, user: User, item: InformationItem, opinion: str) -> I
             **form.data,
             "post_review": {
                 "by": user.display_name,
-                "at": item.post_reviewed_at.isoformat(),
+                "at": now.isoformat(),
                 "opinion": item.post_review_opinion,
+                "approved": approve,
             },
         }
         form.save(update_fields=["data"])
@@ -784,7 +807,13 @@ def confirm_post_review(*, user: User, item: InformationItem, opinion: str) -> I
         actor=user,
         target=item,
         organization=item.organization_id,
-        data={"opinion": item.post_review_opinion, "late": item.post_reviewed_at > item.post_review_due_at},
+        data={
+            "approved": approve,
+            "opinion": item.post_review_opinion,
+            "late": now > item.post_review_due_at,
+            "withdrawn": not approve,
+            "public_explanation": public_explanation,
+        },
     )
     return item
 
