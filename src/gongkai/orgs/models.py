@@ -11,14 +11,17 @@ DEFAULT_INDEX_PATTERN = "{org_code}/{year}-{serial:05d}"
 
 
 def validate_index_pattern(pattern: str) -> None:
-    """An index pattern must name the year and the serial (the serial restarts each year) and format."""
+    """An index pattern names the organisation and the serial; with {year} the serial restarts yearly.
+
+    The organisation code keeps numbers of different organisations apart (索引号 are unique across a
+    deployment); the seed's own numbers (jz-lfw-0001-00012) have no year, so the year is optional."""
     from django.core.exceptions import ValidationError
 
-    if "{year" not in pattern or "{serial" not in pattern:
-        raise ValidationError(_("索引号格式必须包含 {year} 和 {serial},否则会产生重复的索引号。"))
+    if "{org_code" not in pattern or "{serial" not in pattern:
+        raise ValidationError(_("索引号格式必须包含 {org_code} 和 {serial}。"))
     try:
         pattern.format(org_code="x", year=2026, serial=1)
-    except (KeyError, IndexError, ValueError) as exc:
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
         raise ValidationError(_("索引号格式无效:只能使用 {org_code}、{year}、{serial} 占位符。")) from exc
 
 
@@ -43,7 +46,7 @@ class Organization(models.Model):
         max_length=80,
         default=DEFAULT_INDEX_PATTERN,
         validators=[validate_index_pattern],
-        help_text=_("可用占位符:{org_code}、{year}、{serial}(如 {serial:05d} 表示五位流水号)。"),
+        help_text=_("可用占位符:{org_code}(必填)、{year}(流水号每年重新编号)、{serial}(必填,如 {serial:05d} 表示五位流水号)。"),
     )
     urgent_review_hours = models.PositiveIntegerField(_("紧急发布事后审核时限(小时)"), default=24)
     is_active = models.BooleanField(_("启用"), default=True)

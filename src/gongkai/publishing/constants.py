@@ -59,6 +59,16 @@ class TaskStatus(models.TextChoices):
     CANCELLED = "cancelled", _("已取消")
 
 
+# Roles that can hold a review step (administrators and drafters never review).
+REVIEW_ROLES = (
+    Role.DEPARTMENT_HEAD,
+    Role.CONFIDENTIALITY_REVIEWER,
+    Role.OFFICE_EDITOR,
+    Role.LEADER,
+    Role.POLICY_REVIEWER,
+)
+REVIEW_ROLE_CHOICES = [(role.value, role.label) for role in REVIEW_ROLES]
+
 # The seed's chain (谁制作、谁审查): department review → confidentiality review → office approval → leader sign-off.
 DEFAULT_REVIEW_CHAIN = (
     ("科室审核", Role.DEPARTMENT_HEAD, StepScope.LEAD_DEPARTMENT),

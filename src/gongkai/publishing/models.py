@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .constants import (
+    REVIEW_ROLE_CHOICES,
     DisclosureAttribute,
     ItemStatus,
     RevisionStatus,
@@ -50,7 +51,7 @@ class ReviewStep(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("顺序"))
     name = models.CharField(_("环节名称"), max_length=40)
-    role = models.CharField(_("审核角色"), max_length=40)
+    role = models.CharField(_("审核角色"), max_length=40, choices=REVIEW_ROLE_CHOICES)
     scope = models.CharField(_("科室范围"), max_length=20, choices=StepScope.choices)
     department = models.ForeignKey(
         "orgs.Department",
@@ -71,6 +72,17 @@ class ReviewStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.name}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.scope == StepScope.FIXED_DEPARTMENT:
+            if self.department_id is None:
+                raise ValidationError({"department": _("科室范围为“指定科室”时必须选择科室。")})
+            if self.department.organization_id != self.organization_id:
+                raise ValidationError({"department": _("指定科室须属于本机构。")})
+        elif self.department_id is not None:
+            raise ValidationError({"department": _("只有科室范围为“指定科室”时才填写科室。")})
 
 
 class ItemQuerySet(models.QuerySet):

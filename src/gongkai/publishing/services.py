@@ -72,6 +72,8 @@ def _require(failures: list[str]) -> None:
 # --- content ---------------------------------------------------------------------------------------
 
 
+# Government information of the People's Republic: nothing is formed before 1949-10-01.
+EARLIEST_FORMED_ON = datetime.date(1949, 10, 1)
 TEXT_FIELDS = (
     "title",
     "document_number",
@@ -137,8 +139,8 @@ def clean_content(
     formed, effective = value("formed_on"), value("effective_on")
     if formed and effective and effective < formed:
         error("effective_on", "生效日期不能早于成文日期。")
-    if formed and formed > timezone.localdate() + datetime.timedelta(days=366):
-        error("formed_on", "成文日期不合理。")
+    if formed and not (EARLIEST_FORMED_ON <= formed <= timezone.localdate() + datetime.timedelta(days=366)):
+        error("formed_on", f"成文日期不合理:应在 {EARLIEST_FORMED_ON:%Y-%m-%d} 之后,且不晚于明年。")
     if "body" in out:
         out["body"] = sanitize_body(out["body"] or "")
     if errors:
@@ -573,10 +575,13 @@ def allocate_index_number(item: InformationItem) -> str:
         return item.index_number
     organization = item.organization
     year = (item.latest_revision.formed_on or timezone.localdate()).year
-    serial = next_serial(organization, "index", year)
-    item.index_number = organization.index_pattern.format(
-        org_code=organization.code, year=year, serial=serial
-    )
+    yearly = "{year" in organization.index_pattern
+    serial = next_serial(organization, "index", year if yearly else 0)
+    candidate = organization.index_pattern.format(org_code=organization.code, year=year, serial=serial)
+    if InformationItem.objects.filter(index_number=candidate).exists():
+        # Only a misconfigured pattern can get here (another organisation's numbers); refuse cleanly.
+        raise WorkflowError(f"索引号“{candidate}”已被占用,请系统管理员检查本机构的索引号格式。")
+    item.index_number = candidate
     return item.index_number
 
 
