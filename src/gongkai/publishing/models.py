@@ -131,6 +131,7 @@ class InformationItem(models.Model):
     )
     post_reviewed_at = models.DateTimeField(null=True, blank=True)
     post_review_opinion = models.TextField(blank=True)
+    post_review_overdue_notified = models.BooleanField(default=False, editable=False)
     # Withdrawal and abolition (P8) carry public explanations.
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.TextField(_("撤回说明"), blank=True)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from gongkai.audit import services as audit
 from gongkai.console.services import notify
 from gongkai.orgs.constants import Role
-from gongkai.orgs.models import Department, Organization, User
+from gongkai.orgs.models import Organization, User
 from gongkai.workdays.calendar import Deadline, add_workdays
 
 from . import permissions
@@ -389,7 +389,7 @@ def submit_for_review(
     return item
 
 
-def _members(organization_id: int) -> list:
+def members_of(organization_id: int) -> list:
     """Everyone in an organisation with their membership attached (one query), to find who may act."""
     from gongkai.orgs.models import Membership
 
@@ -400,25 +400,30 @@ def _members(organization_id: int) -> list:
     return members
 
 
-def _candidates(task: ReviewTask) -> list[User]:
-    """People who could act on a task (for notifications)."""
-    return [
-        m.user
-        for m in _members(task.revision.item.organization_id)
-        if m.has_role(task.role) and not permissions.decide_failures(m.user, task)
-    ]
+def notify_members(
+    item: InformationItem, *, who, kind: str, message: str, view: str = "console:item", members=None
+) -> int:
+    """Notify the members of the item's organisation for whom `who(membership)` holds.
+
+    Notifications are rows in the same database: written in the same transaction as the change."""
+    members = members if members is not None else members_of(item.organization_id)
+    return notify(
+        [m.user for m in members if who(m)],
+        organization=item.organization_id,
+        kind=kind,
+        message=message,
+        url=reverse(view, args=[item.pk]),
+    )
 
 
 def _notify_task(task: ReviewTask) -> None:
-    """Notifications are rows in the same database: written in the same transaction as the change."""
     revision = task.revision
-    item = revision.item
-    notify(
-        _candidates(task),
-        organization=item.organization_id,
+    notify_members(
+        revision.item,
+        who=lambda m: m.has_role(task.role) and not permissions.decide_failures(m.user, task),
         kind="review.pending",
         message=f"待审核:“{revision.title}”({task.name})",
-        url=reverse("console:review", args=[item.pk]),
+        view="console:review",
     )
 
 
@@ -491,13 +496,11 @@ def approve_step(
 
 
 def _notify_office_to_publish(item: InformationItem) -> None:
-    editors = [m.user for m in _members(item.organization_id) if m.has_role(Role.OFFICE_EDITOR)]
-    notify(
-        editors,
-        organization=item.organization_id,
+    notify_members(
+        item,
+        who=lambda m: m.has_role(Role.OFFICE_EDITOR),
         kind="publish.ready",
         message=f"待发布:“{item.latest_revision.title}”",
-        url=reverse("console:item", args=[item.pk]),
     )
 
 
@@ -723,6 +726,7 @@ def fast_track_publish(
     item.fast_track_reason = reason
     item.fast_tracked_by = user
     item.post_review_due_at = now + datetime.timedelta(hours=item.organization.urgent_review_hours)
+    item.post_review_overdue_notified = False
     item.post_reviewed_at = None
     item.post_reviewed_by = None
     item.save()
@@ -747,15 +751,11 @@ def fast_track_publish(
 
 
 def _notify_post_review(item: InformationItem) -> None:
-    people = [
-        m.user for m in _members(item.organization_id) if not permissions.post_review_failures(m.user, item)
-    ]
-    notify(
-        people,
-        organization=item.organization_id,
+    notify_members(
+        item,
+        who=lambda m: not permissions.post_review_failures(m.user, item),
         kind="post_review.pending",
         message=f"紧急发布待事后审核:“{item.live_revision.title}”",
-        url=reverse("console:item", args=[item.pk]),
     )
 
 
@@ -921,63 +921,3 @@ def abolish(
 def record_view(item: InformationItem) -> None:
     """Count a public view without a read-modify-write race."""
     InformationItem.objects.filter(pk=item.pk).update(view_count=F("view_count") + 1)
-
-
-# --- deadlines -------------------------------------------------------------------------------------
-
-
-def escalate_publication_deadlines(today: datetime.date | None = None) -> int:
-    """Warn the lead department's head and the office about items near (level 1) or past (level 2)
-    their 条例 第26条 deadline. Each level is announced once per deadline."""
-    from gongkai.orgs.models import Membership
-    from gongkai.workdays.calendar import add_workdays as _add
-
-    from .constants import PUBLICATION_WARNING_WORKDAYS
-
-    today = today or timezone.localdate()
-    warn_until = _add(today, PUBLICATION_WARNING_WORKDAYS).due
-    pending = (
-        InformationItem.objects.filter(
-            publication_due_on__isnull=False,
-            publication_due_on__lte=warn_until,
-            latest_revision__disclosure_attribute=DisclosureAttribute.PROACTIVE,
-        )
-        .exclude(latest_revision__status__in=[RevisionStatus.PUBLISHED, RevisionStatus.SUPERSEDED])
-        .exclude(status=ItemStatus.WITHDRAWN)
-        .select_related("organization", "latest_revision", "latest_revision__lead_department")
-    )
-    sent = 0
-    for item in pending:
-        level = 2 if item.publication_due_on < today else 1
-        if item.escalation_level >= level:
-            continue
-        with transaction.atomic():
-            InformationItem.objects.filter(pk=item.pk).update(escalation_level=level)
-            revision = item.latest_revision
-            people = []
-            for m in Membership.objects.filter(organization=item.organization_id).select_related("user"):
-                if m.has_role(Role.OFFICE_EDITOR) or (
-                    m.has_role(Role.DEPARTMENT_HEAD) and m.department_id == revision.lead_department_id
-                ):
-                    people.append(m.user)
-            state = "已超过" if level == 2 else "即将到达"
-            message = f"“{revision.title}”{state}法定发布期限 {item.publication_due_on:%Y-%m-%d}(条例第26条:20个工作日)"
-            notify(
-                people,
-                organization=item.organization_id,
-                kind="publishing.deadline",
-                message=message,
-                url=reverse("console:item", args=[item.pk]),
-            )
-            audit.record(
-                action="publishing.deadline.escalated",
-                target=item,
-                organization=item.organization_id,
-                data={"level": level, "due_on": item.publication_due_on.isoformat()},
-            )
-            sent += 1
-    return sent
-
-
-def lead_department_of(item: InformationItem) -> Department:
-    return (item.live_revision or item.latest_revision).lead_department

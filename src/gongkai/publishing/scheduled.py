@@ -1,0 +1,140 @@
+"""Periodic duties of the publishing workflow (run by tasks.py): deadlines kept current and announced.
+
+- 条例第26条: 主动公开 information is published within 20 working days of being formed or changed. The lead
+  department's head and the office editors hear once when an item comes within
+  PUBLICATION_WARNING_WORKDAYS of its deadline and once when it is past it.
+- P6: an urgent publication is reviewed afterwards within the organisation's hours; the people who may
+  do that review hear once when the time is up.
+- Deadlines are computed with the working-day calendar, which changes (overrides, next year's holidays):
+  open deadlines are recomputed so a provisional mark disappears once the year is published.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from gongkai.audit import services as audit
+from gongkai.orgs.constants import Role
+from gongkai.workdays.calendar import WorkdayCalendar
+
+from . import permissions
+from .constants import (
+    PUBLICATION_DEADLINE_WORKDAYS,
+    PUBLICATION_WARNING_WORKDAYS,
+    DisclosureAttribute,
+    ItemStatus,
+    RevisionStatus,
+)
+from .models import InformationItem
+from .services import members_of, notify_members
+
+NEAR, OVERDUE = 1, 2
+
+
+def open_items():
+    """主动公开 items whose current revision is not yet public (new items and revisions alike)."""
+    return (
+        InformationItem.objects.filter(latest_revision__disclosure_attribute=DisclosureAttribute.PROACTIVE)
+        .exclude(latest_revision__status__in=[RevisionStatus.PUBLISHED, RevisionStatus.SUPERSEDED])
+        .exclude(status=ItemStatus.WITHDRAWN)
+    )
+
+
+def escalate_publication_deadlines(today: datetime.date | None = None) -> int:
+    """Announce each level (near, overdue) of each item's deadline once; returns announcements made."""
+    today = today or timezone.localdate()
+    warn_until = WorkdayCalendar().add_workdays(today, PUBLICATION_WARNING_WORKDAYS).due
+    pending = open_items().filter(publication_due_on__isnull=False, publication_due_on__lte=warn_until)
+    members: dict[int, list] = {}
+    sent = 0
+    for item in pending.select_related("latest_revision"):
+        level = OVERDUE if item.publication_due_on < today else NEAR
+        if item.escalation_level >= level:
+            continue
+        revision = item.latest_revision
+        if item.organization_id not in members:
+            members[item.organization_id] = members_of(item.organization_id)
+        state = "已超过" if level == OVERDUE else "即将到达"
+        with transaction.atomic():
+            InformationItem.objects.filter(pk=item.pk).update(escalation_level=level)
+            notify_members(
+                item,
+                members=members[item.organization_id],
+                who=lambda m, dept=revision.lead_department_id: (
+                    m.has_role(Role.OFFICE_EDITOR)
+                    or (m.has_role(Role.DEPARTMENT_HEAD) and m.department_id == dept)
+                ),
+                kind="publishing.deadline",
+                message=f"“{revision.title}”{state}法定发布期限 {item.publication_due_on:%Y-%m-%d}"
+                f"(条例第26条:{PUBLICATION_DEADLINE_WORKDAYS}个工作日)",
+            )
+            audit.record(
+                action="publishing.deadline.escalated",
+                target=item,
+                organization=item.organization_id,
+                data={"level": level, "due_on": item.publication_due_on.isoformat()},
+            )
+        sent += 1
+    return sent
+
+
+def escalate_overdue_post_reviews(now: datetime.datetime | None = None) -> int:
+    """Urgent publications whose after-the-fact review is overdue: tell those who may do it, once."""
+    now = now or timezone.now()
+    overdue = InformationItem.objects.filter(
+        fast_tracked=True,
+        post_reviewed_at__isnull=True,
+        post_review_due_at__lt=now,
+        post_review_overdue_notified=False,
+        status=ItemStatus.PUBLISHED,
+    ).select_related("live_revision")
+    sent = 0
+    for item in overdue:
+        with transaction.atomic():
+            InformationItem.objects.filter(pk=item.pk).update(post_review_overdue_notified=True)
+            notify_members(
+                item,
+                who=lambda m, item=item: (
+                    not permissions.post_review_failures(m.user, item) or m.has_role(Role.LEADER)
+                ),
+                kind="post_review.overdue",
+                message=f"紧急发布的“{item.live_revision.title}”已超过事后审核期限 "
+                f"{timezone.localtime(item.post_review_due_at):%Y-%m-%d %H:%M},请尽快审核。",
+            )
+            audit.record(
+                action="publishing.post_review.overdue",
+                target=item,
+                organization=item.organization_id,
+                data={"due_at": item.post_review_due_at.isoformat()},
+            )
+        sent += 1
+    return sent
+
+
+def recompute_publication_deadlines() -> int:
+    """Recompute open deadlines with the calendar as it is now; returns how many changed.
+
+    A change moves the deadline (and clears its provisional mark) but keeps what was already announced
+    unless the deadline moved later, in which case the warnings start again."""
+    calendar = WorkdayCalendar()
+    changed = 0
+    for item in open_items().filter(publication_due_on__isnull=False).select_related("latest_revision"):
+        revision = item.latest_revision
+        start = revision.changed_on or revision.formed_on
+        deadline = calendar.add_workdays(start, PUBLICATION_DEADLINE_WORKDAYS)
+        if (deadline.due, deadline.provisional) == (
+            item.publication_due_on,
+            item.publication_due_provisional,
+        ):
+            continue
+        level = 0 if deadline.due > item.publication_due_on else item.escalation_level
+        InformationItem.objects.filter(pk=item.pk).update(
+            publication_due_on=deadline.due,
+            publication_due_provisional=deadline.provisional,
+            escalation_level=level,
+        )
+        changed += 1
+    return changed
