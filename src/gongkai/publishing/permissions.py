@@ -6,6 +6,8 @@ an empty list means allowed. `can_*` wrappers give booleans for templates and `r
 
 from __future__ import annotations
 
+import functools
+
 from gongkai.orgs.constants import Role
 from gongkai.orgs.selectors import membership_for
 
@@ -15,14 +17,29 @@ from .models import InformationItem, ReviewTask
 NOT_MEMBER = "您不是该机构的工作人员。"
 
 
-def _member(user, organization):
-    return membership_for(user, organization.pk if hasattr(organization, "pk") else organization)
+def _organization_id(obj) -> int:
+    if isinstance(obj, InformationItem):
+        return obj.organization_id
+    if isinstance(obj, ReviewTask):
+        return obj.revision.item.organization_id
+    return getattr(obj, "pk", obj)  # an Organization or its id
 
 
-def create_failures(user, organization, lead_department=None) -> list[str]:
-    m = _member(user, organization)
-    if m is None:
-        return [NOT_MEMBER]
+def for_members(rule):
+    """Refuse people outside the object's organisation; otherwise call `rule(membership, user, obj, ...)`."""
+
+    @functools.wraps(rule)
+    def check(user, obj, *args, **kwargs) -> list[str]:
+        membership = membership_for(user, _organization_id(obj))
+        if membership is None:
+            return [NOT_MEMBER]
+        return rule(membership, user, obj, *args, **kwargs)
+
+    return check
+
+
+@for_members
+def create_failures(m, user, organization, lead_department=None) -> list[str]:
     if not (m.has_role(Role.DRAFTER) or m.has_role(Role.OFFICE_EDITOR)):
         return ["只有起草人或办公室编辑可以新建政府信息。"]
     if (
@@ -34,10 +51,8 @@ def create_failures(user, organization, lead_department=None) -> list[str]:
     return []
 
 
-def edit_failures(user, item: InformationItem) -> list[str]:
-    m = _member(user, item.organization_id)
-    if m is None:
-        return [NOT_MEMBER]
+@for_members
+def edit_failures(m, user, item: InformationItem) -> list[str]:
     revision = item.latest_revision
     if revision is None or revision.status not in (RevisionStatus.DRAFT, RevisionStatus.REJECTED):
         return ["只有草稿或被退回的信息可以修改。"]
@@ -54,12 +69,10 @@ def submit_failures(user, item: InformationItem) -> list[str]:
     return edit_failures(user, item)
 
 
-def decide_failures(user, task: ReviewTask) -> list[str]:
+@for_members
+def decide_failures(m, user, task: ReviewTask) -> list[str]:
     """May this person approve or reject this review step?"""
     revision = task.revision
-    m = _member(user, revision.item.organization_id)
-    if m is None:
-        return [NOT_MEMBER]
     reasons = []
     if task.status != TaskStatus.PENDING:
         reasons.append("该审核环节当前不在待审核状态。")
@@ -74,10 +87,8 @@ def decide_failures(user, task: ReviewTask) -> list[str]:
     return reasons
 
 
-def publish_failures(user, item: InformationItem) -> list[str]:
-    m = _member(user, item.organization_id)
-    if m is None:
-        return [NOT_MEMBER]
+@for_members
+def publish_failures(m, user, item: InformationItem) -> list[str]:
     reasons = []
     revision = item.latest_revision
     if not m.has_role(Role.OFFICE_EDITOR):
@@ -91,10 +102,8 @@ def publish_failures(user, item: InformationItem) -> list[str]:
     return reasons
 
 
-def fast_track_failures(user, item: InformationItem) -> list[str]:
-    m = _member(user, item.organization_id)
-    if m is None:
-        return [NOT_MEMBER]
+@for_members
+def fast_track_failures(m, user, item: InformationItem) -> list[str]:
     reasons = []
     if not (m.has_role(Role.OFFICE_EDITOR) and m.can_fast_track):
         reasons.append("您没有紧急发布权限。")
@@ -111,10 +120,8 @@ def fast_track_failures(user, item: InformationItem) -> list[str]:
     return reasons
 
 
-def post_review_failures(user, item: InformationItem) -> list[str]:
-    m = _member(user, item.organization_id)
-    if m is None:
-        return [NOT_MEMBER]
+@for_members
+def post_review_failures(m, user, item: InformationItem) -> list[str]:
     reasons = []
     if not item.fast_tracked or item.post_reviewed_at is not None:
         reasons.append("该信息不需要事后审核。")
@@ -127,10 +134,8 @@ def post_review_failures(user, item: InformationItem) -> list[str]:
     return reasons
 
 
-def revise_failures(user, item: InformationItem) -> list[str]:
-    m = _member(user, item.organization_id)
-    if m is None:
-        return [NOT_MEMBER]
+@for_members
+def revise_failures(m, user, item: InformationItem) -> list[str]:
     reasons = []
     if item.status != ItemStatus.PUBLISHED:
         reasons.append("只有已发布的信息可以修订。")
@@ -142,10 +147,8 @@ def revise_failures(user, item: InformationItem) -> list[str]:
     return reasons
 
 
-def withdraw_failures(user, item: InformationItem) -> list[str]:
-    m = _member(user, item.organization_id)
-    if m is None:
-        return [NOT_MEMBER]
+@for_members
+def withdraw_failures(m, user, item: InformationItem) -> list[str]:
     reasons = []
     if not m.has_role(Role.OFFICE_EDITOR):
         reasons.append("只有办公室编辑可以撤回信息。")
@@ -154,10 +157,8 @@ def withdraw_failures(user, item: InformationItem) -> list[str]:
     return reasons
 
 
-def abolish_failures(user, item: InformationItem) -> list[str]:
-    m = _member(user, item.organization_id)
-    if m is None:
-        return [NOT_MEMBER]
+@for_members
+def abolish_failures(m, user, item: InformationItem) -> list[str]:
     reasons = []
     lead = item.live_revision.lead_department_id if item.live_revision else None
     if not (m.has_role(Role.OFFICE_EDITOR) or (m.has_role(Role.DEPARTMENT_HEAD) and m.department_id == lead)):
@@ -167,9 +168,10 @@ def abolish_failures(user, item: InformationItem) -> list[str]:
     return reasons
 
 
-def view_failures(user, item: InformationItem) -> list[str]:
+@for_members
+def view_failures(m, user, item: InformationItem) -> list[str]:
     """Staff of the organisation see its items in the console; nobody else does."""
-    return [] if _member(user, item.organization_id) is not None else [NOT_MEMBER]
+    return []
 
 
 def can(action: str, user, obj, **kwargs) -> bool:
