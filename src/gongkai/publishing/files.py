@@ -35,7 +35,10 @@ def safe_name(name: str) -> str:
     """The base name only, normalised, without path tricks or control characters."""
     name = unicodedata.normalize("NFC", name or "").replace("\\", "/").split("/")[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().lstrip(".")
-    return name[:200] or "附件"
+    if len(name) > 200:  # shorten the stem, never the extension
+        stem, ext = os.path.splitext(name)
+        name = stem[: 200 - len(ext[:20])] + ext[:20]
+    return name or "附件"
 
 
 def _looks_like_text(head: bytes) -> bool:

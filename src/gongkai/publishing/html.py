@@ -15,12 +15,20 @@ class DocxImportError(ValueError):
     pass
 
 
+def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """Images come from this site only (an image from elsewhere lets a third party watch readers)."""
+    if tag == "img" and attribute == "src" and not (value.startswith("/") and not value.startswith("//")):
+        return None
+    return value
+
+
 def sanitize_body(html: str) -> str:
     """Keep document structure, drop everything that could run or restyle the page."""
     return nh3.clean(
         html or "",
         tags=BODY_ALLOWED_TAGS,
         attributes=BODY_ALLOWED_ATTRIBUTES,
+        attribute_filter=_keep_attribute,
         url_schemes=BODY_URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
