@@ -14,7 +14,7 @@ from django.utils import timezone
 from gongkai.catalogue.models import CatalogueEntry
 from gongkai.orgs.models import Department, Membership, Organization, User
 from gongkai.publishing import services
-from gongkai.publishing.models import InformationItem, Revision, Topic
+from gongkai.publishing.models import InformationItem, ReviewTask, Revision, Topic
 
 from . import demo_content as content
 
@@ -166,15 +166,37 @@ def _publish_item(org, spec, departments, people, topics, entries) -> Informatio
     for reviewer in (head, people["secrecy"], people["editor2"], people["leader"]):
         services.approve_step(user=reviewer, item=item, opinion="同意公开。")
     item = services.publish(user=people["editor"], item=item)
-    # Demo history: show the publication on a plausible date after the formed date (the audit log keeps
-    # the real time at which the demo was loaded).
-    shown = timezone.make_aware(
-        datetime.datetime.combine(formed_on + datetime.timedelta(days=3), datetime.time(10))
-    )
-    shown = min(shown, timezone.now())
-    InformationItem.objects.filter(pk=item.pk).update(published_at=shown, first_published_at=shown)
-    Revision.objects.filter(pk=item.latest_revision_id).update(published_at=shown)
+    _backdate(item, formed_on)
     return item
+
+
+def _backdate(item: InformationItem, formed_on: datetime.date) -> None:
+    """Give a demo item a plausible history: drafted on its formed date, reviewed over the next days,
+    published three days later. The whole record moves together (revision, review steps, approval form)
+    so what the console and the approval form show agrees with the public page; the audit log keeps the
+    real time at which the demo was loaded, and a `core.demo_loaded` event says so."""
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(formed_on, datetime.time(9), tzinfo=tz)
+    published = min(start + datetime.timedelta(days=3, hours=1), timezone.now())
+    revision = item.live_revision
+    step = (published - start) / 6
+    Revision.objects.filter(pk=revision.pk).update(
+        created_at=start,
+        updated_at=start,
+        submitted_at=start + step,
+        approved_at=published - step,
+        published_at=published,
+    )
+    for i, task in enumerate(revision.tasks.order_by("position"), start=1):
+        ReviewTask.objects.filter(pk=task.pk).update(
+            started_at=start + step * i, decided_at=start + step * (i + 1)
+        )
+    InformationItem.objects.filter(pk=item.pk).update(
+        created_at=start, published_at=published, first_published_at=published
+    )
+    item.refresh_from_db()
+    form = services.build_approval_form(item, Revision.objects.get(pk=revision.pk))
+    type(form).objects.filter(pk=form.pk).update(created_at=published)
 
 
 def _existing_titles(org: Organization) -> dict[str, InformationItem]:
@@ -213,6 +235,15 @@ def load_demo(password: str) -> DemoResult:
                 replaced_by=replacement,
                 note="已被新规定替代。" if replacement else "",
             )
+    if result.created_items:
+        from gongkai.audit import services as audit
+
+        audit.record(
+            action="core.demo_loaded",
+            organization=org,
+            target=org,
+            data={"items": result.created_items, "note": "示范信息的成文、审核和发布时间为模拟的历史时间。"},
+        )
     for username, full_name, _dept, roles, _ in content.PEOPLE[:9]:
         result.logins.append((username, full_name, "、".join(roles)))
     return result
