@@ -263,3 +263,12 @@ def test_an_edit_without_the_page_version_is_refused_with_a_message(client, logi
     assert response.status_code == 200
     assert "页面已过期,请刷新后重新编辑。" in response.content.decode()
     assert fresh(item).latest_revision.title != "无版本号"
+
+
+def test_the_editor_fields_are_the_services_content_fields_plus_co_departments():
+    from gongkai.console.forms import ITEM_FIELDS
+    from gongkai.publishing.services import CONTENT_FIELDS
+
+    assert set(ITEM_FIELDS) == set(CONTENT_FIELDS) | {"co_departments"}
+    assert len(ITEM_FIELDS) == len(CONTENT_FIELDS) + 1
+    assert ITEM_FIELDS.index("co_departments") == ITEM_FIELDS.index("lead_department") + 1

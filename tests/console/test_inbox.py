@@ -10,7 +10,9 @@ from django.urls import reverse
 
 from gongkai.console.deadlines import NEAR, NORMAL, OVERDUE, deadline_info
 from gongkai.console.models import Notification
-from gongkai.publishing import services
+from gongkai.console.selectors import notification_item_id
+from gongkai.publishing import scheduled, services
+from gongkai.publishing.constants import PUBLICATION_WARNING_WORKDAYS
 from gongkai.publishing.models import InformationItem
 from gongkai.workdays.calendar import add_workdays
 from tests.factories import make_approved, make_draft, make_staff
@@ -134,12 +136,13 @@ def test_deadline_colour_and_label_for_overdue_near_and_normal(client, login):
     assert html.index("已超期的信息") < html.index("今日到期的信息") < html.index("即将到期的信息")
 
 
-def test_the_near_boundary_is_three_working_days():
+def test_the_near_boundary_is_the_escalation_warning_of_five_working_days():
+    assert PUBLICATION_WARNING_WORKDAYS == 5
     staff = make_staff()
-    three = _with_due(staff, "三个工作日", add_workdays(TODAY, 3).due)
-    four = _with_due(staff, "四个工作日", add_workdays(TODAY, 4).due)
-    assert deadline_info(three, today=TODAY).level == NEAR
-    assert deadline_info(four, today=TODAY).level == NORMAL
+    five = _with_due(staff, "五个工作日", add_workdays(TODAY, 5).due)
+    six = _with_due(staff, "六个工作日", add_workdays(TODAY, 6).due)
+    assert deadline_info(five, today=TODAY).level == NEAR
+    assert deadline_info(six, today=TODAY).level == NORMAL
     late = _with_due(staff, "晚一天", TODAY - datetime.timedelta(days=1))
     assert deadline_info(late, today=TODAY).level == OVERDUE
 
@@ -221,3 +224,193 @@ def test_a_notification_link_never_leaves_the_site(client, login):
     )
     login(staff.head)
     assert "javascript:alert" not in inbox(client)
+
+
+def test_the_inbox_turns_orange_exactly_when_the_escalation_job_warns():
+    staff = make_staff()
+    warned = _with_due(staff, "将被提醒的信息", add_workdays(TODAY, PUBLICATION_WARNING_WORKDAYS).due)
+    later = _with_due(staff, "尚不提醒的信息", add_workdays(TODAY, PUBLICATION_WARNING_WORKDAYS + 1).due)
+    scheduled.escalate_publication_deadlines(today=TODAY)
+    escalated = set(InformationItem.objects.filter(escalation_level__gt=0).values_list("pk", flat=True))
+    assert escalated == {warned.pk}
+    assert deadline_info(warned, today=TODAY).level == NEAR
+    assert deadline_info(later, today=TODAY).level == NORMAL
+
+
+# --- notifications whose work is done ---------------------------------------------------------------
+
+
+def unread_section(client) -> str:
+    return section(inbox(client), "notifications")
+
+
+def test_notification_item_ids_are_read_with_the_url_resolver():
+    assert notification_item_id("/console/items/42/review/") == 42
+    assert notification_item_id("/console/items/42/") == 42
+    assert notification_item_id("/console/items/42/?from=mail#actions") == 42
+    assert notification_item_id("/console/items/" + "9" * 25 + "/") is None
+    assert notification_item_id("/console/items/new/") is None
+    assert notification_item_id("/console/") is None
+    assert notification_item_id("/xxgk/items/42/") is None
+    assert notification_item_id("javascript:alert(1)") is None
+    assert notification_item_id("") is None
+
+
+def test_a_review_notification_stops_looking_pending_when_no_step_is_pending(client, login):
+    staff = make_staff()
+    item = make_draft(staff, title="待审核的活动通知")
+    services.submit_for_review(user=staff.drafter, item=item)
+    login(staff.head)
+    assert "待审核:“待审核的活动通知”" in unread_section(client)
+    services.reject_step(user=staff.head, item=item, opinion="请补充报名方式")
+    assert "待审核的活动通知" not in unread_section(client)
+
+
+def test_a_review_notification_stays_while_the_item_is_still_in_review(client, login):
+    staff = make_staff()
+    item = make_draft(staff, title="逐级审核的通知")
+    services.submit_for_review(user=staff.drafter, item=item)
+    services.approve_step(user=staff.head, item=item)
+    login(staff.secrecy)
+    assert "逐级审核的通知" in unread_section(client)
+    services.approve_step(user=staff.secrecy, item=item)
+    services.approve_step(user=staff.editor2, item=item)
+    services.approve_step(user=staff.leader, item=item)
+    assert "逐级审核的通知" not in unread_section(client)  # the chain is through: nothing to review
+
+
+def test_a_publish_notification_is_done_once_published(client, login):
+    staff = make_staff()
+    item = make_approved(staff, title="审核通过的通知")
+    login(staff.editor)
+    assert "待发布:“审核通过的通知”" in unread_section(client)
+    services.publish(user=staff.editor2, item=InformationItem.objects.get(pk=item.pk))
+    assert "审核通过的通知" not in unread_section(client)
+
+
+def test_a_post_review_notification_is_done_once_reviewed_or_withdrawn(client, login):
+    staff = make_staff()
+    reviewed = make_draft(staff, title="已事后审核的紧急通知")
+    withdrawn = make_draft(staff, title="被撤回的紧急通知")
+    for item in (reviewed, withdrawn):
+        services.fast_track_publish(user=staff.editor, item=item, reason="暴雨预警")
+    Notification.objects.create(  # as the overdue job sends it
+        recipient=staff.editor2,
+        organization=staff.org,
+        kind="post_review.overdue",
+        message="紧急发布的“已事后审核的紧急通知”已超过事后审核期限",
+        url=reverse("console:item", args=[reviewed.pk]),
+    )
+    login(staff.editor2)
+    html = unread_section(client)
+    assert "已事后审核的紧急通知" in html and "被撤回的紧急通知" in html
+    assert "已超过事后审核期限" in html
+    services.confirm_post_review(user=staff.leader, item=reviewed, opinion="同意")
+    services.confirm_post_review(
+        user=staff.leader, item=withdrawn, opinion="不同意", approve=False, public_explanation="内容有误"
+    )
+    html = unread_section(client)
+    assert "已事后审核的紧急通知" not in html and "被撤回的紧急通知" not in html
+
+
+def test_other_notifications_are_kept_and_the_header_counts_only_live_ones(client, login):
+    staff = make_staff()
+    item = make_draft(staff, title="很快被退回的通知")
+    services.submit_for_review(user=staff.drafter, item=item)
+    Notification.objects.create(
+        recipient=staff.head, organization=staff.org, kind="publishing.deadline", message="期限提醒"
+    )
+    services.reject_step(user=staff.head, item=item, opinion="退回")
+    login(staff.head)
+    html = inbox(client)
+    assert "期限提醒" in section(html, "notifications")
+    assert "1 条未读" in html
+
+
+def test_the_notifications_page_marks_done_ones_read_and_shows_them_as_done(client, login):
+    staff = make_staff()
+    done = make_approved(staff, title="已经发布的通知")
+    waiting = make_approved(staff, title="仍待发布的通知")
+    services.publish(user=staff.editor2, item=InformationItem.objects.get(pk=done.pk))
+    login(staff.editor)
+    page = client.get(reverse("console:notifications")).content.decode()
+    done_row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*已经发布的通知.*?</tr>", page, re.S).group(0)
+    waiting_row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*仍待发布的通知.*?</tr>", page, re.S).group(0)
+    assert "已办结" in done_row and "标为已读" not in done_row
+    assert "未读" in waiting_row
+    assert Notification.objects.get(
+        recipient=staff.editor, kind="publish.ready", url__contains=f"/{done.pk}/"
+    ).read_at
+    assert (
+        Notification.objects.get(
+            recipient=staff.editor, kind="publish.ready", url__contains=f"/{waiting.pk}/"
+        ).read_at
+        is None
+    )
+
+
+def _done_notifications(staff, n):
+    for i in range(n):
+        item = make_draft(staff, title=f"已退回{i}")
+        services.submit_for_review(user=staff.drafter, item=item)
+        services.reject_step(user=staff.head, item=item, opinion="退回")
+        Notification.objects.create(
+            recipient=staff.head,
+            organization=staff.org,
+            kind="publish.ready",
+            message=f"待发布{i}",
+            url=reverse("console:item", args=[item.pk]),
+        )
+
+
+def test_done_notifications_cost_a_fixed_number_of_queries(client, login, django_assert_max_num_queries):
+    staff = make_staff()
+    _done_notifications(staff, 2)
+    login(staff.head)
+    client.get(reverse("console:inbox"))
+    with django_assert_max_num_queries(25) as captured:
+        html = inbox(client)
+    few = len(captured)
+    assert "已退回0" not in section(html, "notifications")
+    _done_notifications(staff, 10)
+    with django_assert_max_num_queries(few) as captured:
+        html = inbox(client)
+    assert "待发布" not in section(html, "notifications")
+
+    client.get(reverse("console:notifications"))  # marks the done ones read
+    _done_notifications(staff, 2)
+    with django_assert_max_num_queries(30) as captured:
+        client.get(reverse("console:notifications"))
+    few = len(captured)
+    _done_notifications(staff, 10)
+    with django_assert_max_num_queries(few):
+        page = client.get(reverse("console:notifications")).content.decode()
+    assert page.count("已办结") == 30  # a full page, every one done
+    assert not Notification.objects.filter(recipient=staff.head, read_at__isnull=True).exists()
+
+
+def test_the_inbox_still_lists_twenty_live_notifications_behind_many_done_ones(client, login):
+    staff = make_staff()
+    for i in range(21):
+        Notification.objects.create(
+            recipient=staff.head, organization=staff.org, kind="t", message=f"普通消息{i:02d}"
+        )
+    _done_notifications(staff, 5)  # newer than the ordinary ones
+    login(staff.head)
+    html = unread_section(client)
+    assert html.count("普通消息") == 20
+
+
+def test_a_review_notification_is_done_once_its_own_step_is_decided(login):
+    from gongkai.console.selectors import unread_notifications
+    from gongkai.publishing import services
+    from tests.factories import make_draft, make_staff
+
+    staff = make_staff()
+    item = make_draft(staff)
+    services.submit_for_review(user=staff.drafter, item=item)
+    assert [n.kind for n in unread_notifications(staff.head, staff.org)] == ["review.pending"]
+    services.approve_step(user=staff.head, item=item)  # step 2 is now pending, the head's part is done
+    head = type(staff.head).objects.get(pk=staff.head.pk)  # a new request: nothing remembered
+    assert unread_notifications(head, staff.org) == []
+    assert [n.kind for n in unread_notifications(staff.secrecy, staff.org)] == ["review.pending"]

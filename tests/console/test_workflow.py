@@ -253,6 +253,91 @@ def test_fast_track_needs_a_reason_then_post_review(client, login):
     assert fresh(item).post_review_opinion == "内容无误"
 
 
+def _fast_tracked(staff, title="寒潮预警通知"):
+    item = make_draft(staff, title=title)
+    services.fast_track_publish(user=staff.editor, item=item, reason="寒潮预警须立即发布")
+    return fresh(item)
+
+
+def test_the_post_review_form_offers_agree_and_disagree_with_a_public_explanation(client, login):
+    staff = make_staff()
+    item = _fast_tracked(staff)
+    login(staff.leader)
+    html = client.get(reverse("console:item", args=[item.pk])).content.decode()
+    assert 'name="decision" value="approve" checked' in html
+    assert 'name="decision" value="withdraw"' in html and "不同意(撤回)" in html
+    assert 'name="public_explanation"' in html
+
+
+def test_post_review_agreeing_through_the_item_page(client, login):
+    staff = make_staff()
+    item = _fast_tracked(staff)
+    login(staff.leader)
+    response = act(client, item, "post_review", decision="approve", opinion="", public_explanation="")
+    assert "已完成事后审核。" in texts(response)
+    item = fresh(item)
+    assert item.status == ItemStatus.PUBLISHED
+    assert item.post_reviewed_by == staff.leader and item.post_review_opinion == "同意"
+    form = ApprovalForm.objects.get(revision=item.live_revision)
+    assert form.data["post_review"]["approved"] is True
+
+
+def test_post_review_disagreeing_withdraws_the_item_with_the_public_explanation(client, login):
+    staff = make_staff()
+    item = _fast_tracked(staff)
+    login(staff.leader)
+    response = act(
+        client,
+        item,
+        "post_review",
+        decision="withdraw",
+        opinion="预警级别写错,不同意发布。",
+        public_explanation="该信息内容有误,已撤回,更正后将重新发布。",
+    )
+    assert response.status_code == 302
+    assert "事后审核不同意:信息已撤回,公众将看到您填写的撤回说明。" in texts(response)
+    item = fresh(item)
+    assert item.status == ItemStatus.WITHDRAWN
+    assert item.withdrawal_reason == "该信息内容有误,已撤回,更正后将重新发布。"
+    assert item.post_review_opinion == "预警级别写错,不同意发布。"
+    assert ApprovalForm.objects.get(revision=item.live_revision).data["post_review"]["approved"] is False
+    public = client.get(f"/xxgk/items/{item.index_number}/")
+    assert public.status_code == 410
+    assert "该信息内容有误,已撤回,更正后将重新发布。" in public.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("opinion", "explanation", "message"),
+    [
+        ("", "内容有误,已撤回。", "事后审核不同意时,必须填写审核意见。"),
+        ("预警级别写错。", "", "事后审核不同意将撤回该信息,必须填写向公众说明的撤回理由。"),
+    ],
+)
+def test_disagreeing_needs_an_opinion_and_an_explanation_and_changes_nothing_without(
+    client, login, opinion, explanation, message
+):
+    staff = make_staff()
+    item = _fast_tracked(staff)
+    login(staff.leader)
+    response = act(
+        client, item, "post_review", decision="withdraw", opinion=opinion, public_explanation=explanation
+    )
+    assert message in texts(response)
+    item = fresh(item)
+    assert item.status == ItemStatus.PUBLISHED and item.post_reviewed_at is None
+    page = client.get(response["Location"]).content.decode()
+    assert message in page
+
+
+def test_an_unknown_post_review_decision_is_refused_in_chinese(client, login):
+    staff = make_staff()
+    item = _fast_tracked(staff)
+    login(staff.leader)
+    response = act(client, item, "post_review", decision="maybe", opinion="?")
+    assert "请选择事后审核结论:同意,或不同意(撤回)。" in texts(response)
+    assert fresh(item).post_reviewed_at is None
+
+
 def test_withdraw_needs_a_reason(client, login):
     staff = make_staff()
     item = make_published(staff)

@@ -104,3 +104,8 @@ def test_public_file_name_is_one_path_segment(staff):
     assert public_file_name(attachment) == "a_b.txt"
     attachment.original_name = ""
     assert public_file_name(attachment) == "附件.txt"
+
+
+def test_a_25_digit_attachment_id_is_404_not_an_overflow(client, staff):
+    response = client.get(f"/xxgk/files/{'9' * 25}/报名表.txt")
+    assert response.status_code == 404

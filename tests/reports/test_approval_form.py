@@ -152,3 +152,9 @@ def test_post_review_appears_on_the_form_once_confirmed(client, staff):
     html = login(client, staff.drafter).get(form_url(item)).content.decode()
     assert "事后审核无误。" in html
     assert "待事后审核" not in html
+
+
+@pytest.mark.parametrize("suffix", ["", "docx"])
+def test_a_25_digit_revision_id_is_404_not_an_overflow(client, staff, suffix):
+    response = login(client, staff.drafter).get(f"/console/reports/forms/{'9' * 25}/{suffix}")
+    assert response.status_code == 404

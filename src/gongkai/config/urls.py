@@ -1,10 +1,7 @@
 from django.contrib import admin
-from django.urls import include, path, register_converter
+from django.urls import include, path
 
 from gongkai.api.urls import api
-from gongkai.core.converters import IdConverter
-
-register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from gongkai.publishing.constants import ItemStatus, RevisionStatus
+from gongkai.publishing.constants import PUBLICATION_WARNING_WORKDAYS, ItemStatus, RevisionStatus
 from gongkai.workdays.calendar import WorkdayCalendar
 
-# Due within this many working days: shown as near (orange).
-NEAR_WORKDAYS = 3
+# Due within this many working days: shown as near (orange). The same threshold as the escalation job
+# (publishing.scheduled.escalate_publication_deadlines), so the inbox turns orange when the warning goes out.
+NEAR_WORKDAYS = PUBLICATION_WARNING_WORKDAYS
 
 OVERDUE, NEAR, NORMAL = "overdue", "near", "normal"
 

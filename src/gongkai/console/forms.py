@@ -14,27 +14,21 @@ from gongkai.catalogue.models import CatalogueEntry
 from gongkai.orgs.models import Department
 from gongkai.publishing.html import DocxImportError, docx_to_html
 from gongkai.publishing.models import InformationItem, Revision, Topic
+from gongkai.publishing.services import CONTENT_FIELDS
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
-ITEM_FIELDS = (
-    "title",
-    "document_number",
-    "publisher",
-    "lead_department",
-    "co_departments",
-    "formed_on",
-    "effective_on",
-    "disclosure_attribute",
-    "non_disclosure_reason",
-    "topic",
-    "catalogue_entry",
-    "summary",
-    "body",
-    "source",
-    "change_note",
-    "is_major_change",
-)
+
+def _item_fields() -> tuple[str, ...]:
+    """The editor's fields: the revision content the publishing service accepts, plus the co-producing
+    departments (a many-to-many the service takes separately), shown right after the lead department."""
+    fields = list(CONTENT_FIELDS)
+    at = fields.index("lead_department") + 1 if "lead_department" in fields else len(fields)
+    fields.insert(at, "co_departments")
+    return tuple(fields)
+
+
+ITEM_FIELDS = _item_fields()
 
 HELP = {
     "title": "不超过300字。",

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from gongkai.console.models import Notification
@@ -139,16 +141,114 @@ def unpublished_with_deadlines(
     return rows, scope
 
 
-def unread_notifications(user, organization, limit: int = 20) -> list[Notification]:
-    return list(
-        Notification.objects.filter(recipient=user, organization=organization, read_at__isnull=True)[:limit]
+# Notifications that ask for an action on an item; once nobody needs to take it they no longer look pending.
+ACTION_KINDS = ("review.pending", "publish.ready", "post_review.pending", "post_review.overdue")
+
+
+def notification_item_id(url: str) -> int | None:
+    """The item a console notification points at (/console/items/<pk>/...), read with the URL resolver."""
+    path = urlsplit(url or "").path
+    if not path.startswith("/"):
+        return None
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    if match.namespace != "console" or "pk" not in match.kwargs:
+        return None
+    return match.kwargs["pk"]
+
+
+def notification_step(url: str) -> tuple[int, int] | None:
+    """(round, step position) of a review notification's URL (?round=…&step=…), if it names them."""
+    query = parse_qs(urlsplit(url or "").query)
+    try:
+        return int(query["round"][0]), int(query["step"][0])
+    except (KeyError, ValueError, IndexError):
+        return None
+
+
+def _action_done(kind: str, item: InformationItem | None, url: str) -> bool:
+    if item is None:  # the item is gone: nothing is left to do
+        return True
+    revision = item.latest_revision
+    if kind == "review.pending":
+        if not (revision is not None and revision.status == RevisionStatus.IN_REVIEW and item.pending_step):
+            return True
+        # Done once the step it announced has been decided, even while later steps are still pending.
+        step = notification_step(url)
+        return step is not None and step != (revision.review_round, item.pending_step)
+    if kind == "publish.ready":
+        return revision is None or revision.status != RevisionStatus.APPROVED
+    if kind in ("post_review.pending", "post_review.overdue"):
+        return item.post_reviewed_at is not None or item.status == ItemStatus.WITHDRAWN
+    return False
+
+
+def done_notification_ids(notifications) -> set[int]:
+    """Of (pk, kind, url) rows or Notification objects, those whose action nobody needs to take any more:
+    review.pending with no pending review step on the item, publish.ready whose latest revision is no longer
+    approved, post_review.pending/.overdue already post-reviewed or withdrawn. One query, however many."""
+    wanted = {}
+    for n in notifications:
+        pk, kind, url = (n.pk, n.kind, n.url) if isinstance(n, Notification) else n
+        if kind in ACTION_KINDS:
+            item_id = notification_item_id(url)
+            if item_id is not None:
+                wanted[pk] = (kind, item_id, url)
+    if not wanted:
+        return set()
+    current_pending_step = ReviewTask.objects.filter(
+        revision=OuterRef("latest_revision"),
+        round=OuterRef("latest_revision__review_round"),
+        status=TaskStatus.PENDING,
     )
+    items = {
+        item.pk: item
+        for item in InformationItem.objects.filter(pk__in={i for _k, i, _u in wanted.values()})
+        .select_related("latest_revision")
+        .annotate(pending_step=Subquery(current_pending_step.values("position")[:1]))
+        .only(
+            "pk",
+            "status",
+            "post_reviewed_at",
+            "latest_revision__status",
+            "latest_revision__review_round",
+        )
+    }
+    return {pk for pk, (kind, item_id, url) in wanted.items() if _action_done(kind, items.get(item_id), url)}
+
+
+def _unread(user, organization):
+    return Notification.objects.filter(recipient=user, organization=organization, read_at__isnull=True)
+
+
+def unread_done_ids(user, organization, *, cache: bool = True) -> set[int]:
+    """The person's unread notifications whose action is done (two queries, remembered for the request)."""
+    key = getattr(organization, "pk", organization)
+    cached = getattr(user, "_done_notification_ids", None)
+    if cache and cached is not None and key in cached:
+        return cached[key]
+    done = done_notification_ids(
+        _unread(user, organization).filter(kind__in=ACTION_KINDS).values_list("pk", "kind", "url")
+    )
+    if cache:
+        if cached is None:
+            cached = user._done_notification_ids = {}
+        cached[key] = done
+    return done
+
+
+def unread_notifications(user, organization, limit: int = 20) -> list[Notification]:
+    """The newest unread notifications that still ask for something (done ones are left out)."""
+    done = unread_done_ids(user, organization)
+    # At most len(done) of the newest rows are dropped, so this many always leaves `limit` if there are.
+    rows = _unread(user, organization).order_by("-created_at", "-pk")[: limit + len(done)]
+    return [n for n in rows if n.pk not in done][:limit]
 
 
 def unread_count(user, organization) -> int:
-    return Notification.objects.filter(
-        recipient=user, organization=organization, read_at__isnull=True
-    ).count()
+    return _unread(user, organization).count() - len(unread_done_ids(user, organization))
 
 
 def inbox_for(user, membership: Membership, *, today: datetime.date | None = None) -> Inbox:

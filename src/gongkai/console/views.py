@@ -26,6 +26,7 @@ from gongkai.portal.links import item_url
 from gongkai.publishing import permissions, services
 from gongkai.publishing.constants import DisclosureAttribute, ItemStatus
 from gongkai.publishing.files import AttachmentRejected
+from gongkai.publishing.html import DocxImportError
 from gongkai.publishing.models import ApprovalForm, Attachment, InformationItem, Revision
 from gongkai.publishing.services import StaleEdit, WorkflowError
 
@@ -35,6 +36,7 @@ from .deadlines import deadline_info
 from .diffing import body_diff, comparison_base, revision_changes
 from .forms import ITEM_FIELDS, AbolishForm, AttachmentForm, ConsoleLoginForm, ItemForm
 from .models import Notification
+from .sanitising import UNSAFE_CONTENT_REMOVED, removed_unsafe_content
 
 LEDGER_PATH = "/console/reports/ledger/"
 APPROVAL_FORM_PATH = "/console/reports/forms/{pk}/"
@@ -50,6 +52,9 @@ ACTIONS = (
     "withdraw",
     "abolish",
 )
+
+# The two conclusions of a post-review (事后审核) on the item page.
+POST_REVIEW_APPROVE, POST_REVIEW_WITHDRAW = "approve", "withdraw"
 
 ACTION_DONE = {
     "submit": "已提交审核。",
@@ -225,7 +230,15 @@ def notifications(request):
         count = unread.update(read_at=timezone.now())
         messages.success(request, f"已将 {count} 条消息标为已读。" if count else "没有未读消息。")
         return redirect(_back(request, reverse("console:notifications")))
+    # Work that is done elsewhere (reviewed, published, post-reviewed) no longer waits for anyone.
+    done = selectors.unread_done_ids(request.user, request.organization, cache=False)
+    if done:
+        mine.filter(pk__in=done).update(read_at=timezone.now())
     page = Paginator(mine.order_by("-created_at", "-pk"), 30).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    page_done = selectors.done_notification_ids(page.object_list)
+    for notification in page.object_list:
+        notification.is_done = notification.pk in page_done
     return render_console(request, "console/notifications.html", {"page": page})
 
 
@@ -313,6 +326,34 @@ def _import_notes(request, form: ItemForm) -> None:
             messages.warning(request, f"Word 导入提示:{note}")
 
 
+def _save_item_form(request, form: ItemForm, save, *, done: str):
+    """The editor's save, for both create and edit: validate the form, call `save()` (a publishing
+    service) and put a refusal on the form, so the person keeps everything they typed.
+
+    Returns (item, stale): the saved item (None when the form is to be shown again with its errors), and
+    the StaleEdit when someone else saved in between (the edit view then shows what they changed)."""
+    if not form.is_valid():
+        return None, None
+    try:
+        item = save()
+    except StaleEdit as exc:
+        form.add_error(None, exc.reasons)
+        return None, exc
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+    except DocxImportError as exc:
+        form.add_error("docx_file", str(exc))
+    except WorkflowError as exc:
+        form.add_error(None, exc.reasons)
+    else:
+        _import_notes(request, form)
+        if removed_unsafe_content(form.data.get(form.add_prefix("body")) or ""):
+            messages.warning(request, UNSAFE_CONTENT_REMOVED)
+        messages.success(request, done)
+        return item, None
+    return None, None
+
+
 @console_view
 def item_create(request):
     org = request.organization
@@ -321,17 +362,14 @@ def item_create(request):
         raise ConsoleForbidden(failures)
     if request.method == "POST":
         form = ItemForm(request.POST, request.FILES, organization=org)
-        if form.is_valid():
-            try:
-                item = services.create_draft(user=request.user, organization=org, data=form.content())
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            except WorkflowError as exc:
-                form.add_error(None, exc.reasons)
-            else:
-                _import_notes(request, form)
-                messages.success(request, "草稿已保存。完善后可提交审核。")
-                return redirect("console:item", pk=item.pk)
+        item, _stale = _save_item_form(
+            request,
+            form,
+            lambda: services.create_draft(user=request.user, organization=org, data=form.content()),
+            done="草稿已保存。完善后可提交审核。",
+        )
+        if item is not None:
+            return redirect("console:item", pk=item.pk)
     else:
         dept = request.membership.department
         form = ItemForm(
@@ -360,25 +398,22 @@ def item_edit(request, pk):
     if request.method == "POST":
         form = ItemForm(request.POST, request.FILES, organization=org, revising=revising)
         form.fields["lock_version"].required = True
-        if form.is_valid():
-            try:
-                services.update_draft(
-                    user=request.user,
-                    item=item,
-                    data=form.content(),
-                    lock_version=form.cleaned_data["lock_version"],
-                )
-            except StaleEdit as exc:
-                form, conflicts = _keep_input_after_stale_edit(form, item, revising, exc)
-                status = 409
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            except WorkflowError as exc:
-                form.add_error(None, exc.reasons)
-            else:
-                _import_notes(request, form)
-                messages.success(request, "修改已保存。")
-                return redirect("console:item", pk=item.pk)
+        saved, stale = _save_item_form(
+            request,
+            form,
+            lambda: services.update_draft(
+                user=request.user,
+                item=item,
+                data=form.content(),
+                lock_version=form.cleaned_data["lock_version"],
+            ),
+            done="修改已保存。",
+        )
+        if saved is not None:
+            return redirect("console:item", pk=item.pk)
+        if stale is not None:
+            form, conflicts = _keep_input_after_stale_edit(form, item, revising, stale)
+            status = 409
     else:
         form = ItemForm(initial=_initial_from(revision, item), organization=org, revising=revising)
     return render_console(
@@ -490,7 +525,8 @@ def _text(request) -> str:
     return (request.POST.get("reason") or request.POST.get("opinion") or "").strip()[:2000]
 
 
-def _run_action(request, item, action: str, lock):
+def _run_action(request, item, action: str, lock) -> tuple[str | None, str | None]:
+    """Call the service for `action`; returns where to go next and the message to show (None: defaults)."""
     user = request.user
     if action == "submit":
         services.submit_for_review(user=user, item=item, lock_version=lock)
@@ -503,10 +539,21 @@ def _run_action(request, item, action: str, lock):
     elif action == "fast_track":
         services.fast_track_publish(user=user, item=item, reason=_text(request), lock_version=lock)
     elif action == "post_review":
-        services.confirm_post_review(user=user, item=item, opinion=_text(request))
+        decision = request.POST.get("decision") or POST_REVIEW_APPROVE
+        if decision not in (POST_REVIEW_APPROVE, POST_REVIEW_WITHDRAW):
+            raise WorkflowError("请选择事后审核结论:同意,或不同意(撤回)。")
+        services.confirm_post_review(
+            user=user,
+            item=item,
+            opinion=_text(request),
+            approve=decision == POST_REVIEW_APPROVE,
+            public_explanation=(request.POST.get("public_explanation") or "").strip()[:2000],
+        )
+        if decision == POST_REVIEW_WITHDRAW:
+            return None, "事后审核不同意:信息已撤回,公众将看到您填写的撤回说明。"
     elif action == "revise":
         services.start_revision(user=user, item=item)
-        return reverse("console:item_edit", args=[item.pk])
+        return reverse("console:item_edit", args=[item.pk]), None
     elif action == "withdraw":
         services.withdraw(user=user, item=item, reason=_text(request))
     elif action == "abolish":
@@ -520,7 +567,7 @@ def _run_action(request, item, action: str, lock):
             replaced_by=form.cleaned_data["replaced_by"],
             note=form.cleaned_data["note"],
         )
-    return None
+    return None, None
 
 
 @console_view
@@ -531,18 +578,15 @@ def item_action(request, pk, action):
     item = get_item(request, pk)
     item_url = reverse("console:item", args=[item.pk])
     try:
-        target = _run_action(request, item, action, _posted_lock(request))
-    except StaleEdit as exc:
+        target, done = _run_action(request, item, action, _posted_lock(request))
+    except WorkflowError as exc:  # a StaleEdit too
         _error_messages(request, exc.reasons)
-        return redirect(_back(request, item_url))
-    except WorkflowError as exc:
-        _error_messages(request, exc.reasons)
-        return redirect(_back(request, item_url))
     except ValidationError as exc:
         _error_messages(request, _validation_messages(exc))
-        return redirect(_back(request, item_url))
-    messages.success(request, ACTION_DONE[action])
-    return redirect(target or item_url)
+    else:
+        messages.success(request, done or ACTION_DONE[action])
+        return redirect(target or item_url)
+    return redirect(_back(request, item_url))
 
 
 # --- attachments ----------------------------------------------------------------------------------

@@ -46,7 +46,9 @@ class Organization(models.Model):
         max_length=80,
         default=DEFAULT_INDEX_PATTERN,
         validators=[validate_index_pattern],
-        help_text=_("可用占位符:{org_code}(必填)、{year}(流水号每年重新编号)、{serial}(必填,如 {serial:05d} 表示五位流水号)。"),
+        help_text=_(
+            "可用占位符:{org_code}(必填)、{year}(流水号每年重新编号)、{serial}(必填,如 {serial:05d} 表示五位流水号)。"
+        ),
     )
     urgent_review_hours = models.PositiveIntegerField(_("紧急发布事后审核时限(小时)"), default=24)
     is_active = models.BooleanField(_("启用"), default=True)

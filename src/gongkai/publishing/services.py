@@ -401,7 +401,14 @@ def members_of(organization_id: int) -> list:
 
 
 def notify_members(
-    item: InformationItem, *, who, kind: str, message: str, view: str = "console:item", members=None
+    item: InformationItem,
+    *,
+    who,
+    kind: str,
+    message: str,
+    view: str = "console:item",
+    query: str = "",
+    members=None,
 ) -> int:
     """Notify the members of the item's organisation for whom `who(membership)` holds.
 
@@ -412,7 +419,7 @@ def notify_members(
         organization=item.organization_id,
         kind=kind,
         message=message,
-        url=reverse(view, args=[item.pk]),
+        url=reverse(view, args=[item.pk]) + query,
     )
 
 
@@ -424,6 +431,7 @@ def _notify_task(task: ReviewTask) -> None:
         kind="review.pending",
         message=f"待审核:“{revision.title}”({task.name})",
         view="console:review",
+        query=f"?round={task.round}&step={task.position}",
     )
 
 

@@ -6,30 +6,9 @@ import datetime
 
 from django.db.models import Q, QuerySet
 
-from gongkai.orgs.models import Department, Membership, Organization, User
-from gongkai.orgs.selectors import membership_for, primary_membership
+from gongkai.orgs.models import Department, Organization, User
+from gongkai.orgs.selectors import membership_for
 from gongkai.publishing.models import ApprovalForm
-
-# The organisation a person is working in, as the console keeps it in the session. The agreed key
-# comes first; the console's own key (gongkai.console.access.SESSION_KEY) is honoured as well, so the
-# ledger follows the organisation switcher either way.
-SESSION_ORG_KEY = "gongkai_org_id"
-SESSION_ORG_KEYS = (SESSION_ORG_KEY, "console_organization_id")
-
-
-def current_membership(request) -> Membership | None:
-    """The membership of the organisation chosen in the console, else the person's first one."""
-    user = request.user
-    for key in SESSION_ORG_KEYS:
-        raw = request.session.get(key)
-        try:
-            org_id = int(raw) if raw is not None else None
-        except (TypeError, ValueError):
-            continue
-        membership = membership_for(user, org_id) if org_id is not None else None
-        if membership is not None:
-            return membership
-    return primary_membership(user)
 
 
 def form_for_revision(user: User, revision_pk: int) -> ApprovalForm | None:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from gongkai.audit import services as audit
+from gongkai.console.access import current_membership
 
 from . import selectors
 from .approval import ledger_row, sheet_for
@@ -40,8 +41,10 @@ def base_template():
 
 
 def _attach_membership(request):
-    """Put the working organisation on the request, as console pages do (the console header reads it)."""
-    membership = selectors.current_membership(request)
+    """Put the working organisation on the request, as console pages do (the console header reads it).
+
+    The organisation is the one chosen in the console's switcher (one session key, kept by the console)."""
+    membership = current_membership(request)
     if membership is not None:
         request.membership = membership
         request.organization = membership.organization
