@@ -225,8 +225,17 @@ def _check_lock(item: InformationItem, lock_version: int | str | None) -> None:
 
 
 def _locked(item: InformationItem) -> InformationItem:
-    """Re-read the item under a row lock so concurrent actions on it are serialised."""
-    return InformationItem.objects.select_for_update().get(pk=item.pk)
+    """Re-read the item and its working revision under row locks, so concurrent actions on the item are
+    serialised and each sees the other's result.
+
+    Both rows are locked in one query (an inner join: every item has a working revision from its
+    creation); PostgreSQL then re-reads both after waiting, never a stale revision with a fresh item."""
+    return (
+        InformationItem.objects.select_for_update(of=("self", "latest_revision"))
+        .select_related("latest_revision")
+        .filter(latest_revision__isnull=False)
+        .get(pk=item.pk)
+    )
 
 
 @transaction.atomic
