@@ -112,6 +112,7 @@ AUTH_USER_MODEL = "orgs.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
+    "gongkai.orgs.backends.RolePermissionBackend",  # 三员分立: admin permissions from membership roles
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [

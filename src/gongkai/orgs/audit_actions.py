@@ -1,0 +1,6 @@
+from django.utils.translation import gettext_lazy as _
+
+from gongkai.audit.registry import registry
+
+registry.register("orgs.user.password_changed", _("后台修改用户密码"))
+registry.register("orgs.user.staff_synced", _("随管理员角色调整后台登录权限"))
