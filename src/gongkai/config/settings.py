@@ -106,6 +106,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "GONGKAI_PG_PREPARE", True
+):
+    # Server-side parameter binding lets psycopg prepare the statements a connection repeats (after 5
+    # uses), so PostgreSQL plans the workflow's queries once per connection instead of every time.
+    # Behind a transaction-pooling PgBouncer set GONGKAI_PG_PREPARE=0 (it cannot keep prepared statements).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 5}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "orgs.User"

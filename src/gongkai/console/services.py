@@ -17,7 +17,9 @@ def notify(recipients: Iterable, *, organization, kind: str, message: str, url: 
             continue
         seen.add(user.pk)
         rows.append(
-            Notification(recipient=user, organization_id=organization_id, kind=kind, message=message, url=url)
+            Notification(
+                recipient_id=user.pk, organization_id=organization_id, kind=kind, message=message, url=url
+            )
         )
     Notification.objects.bulk_create(rows)
     return len(rows)
