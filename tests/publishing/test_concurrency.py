@@ -17,7 +17,7 @@ from gongkai.publishing.models import ApprovalForm, InformationItem, ReviewTask,
 from tests.factories import make_approved, make_draft, make_published, make_staff
 
 ITEMS = 50
-THREADS = 10
+THREADS = 50  # every publication at once, each in its own connection
 
 
 def _serial(index_number: str) -> int:
