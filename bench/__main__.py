@@ -10,8 +10,10 @@ from datetime import datetime
 
 BENCHMARKS = [
     ["bench.publishing", "--db", "sqlite"],
-    ["bench.publishing", "--db", "sqlite", "--workers", "4"],
+    ["bench.publishing", "--db", "sqlite", "--workers", "2"],
     ["bench.publishing", "--db", "postgres"],
+    ["bench.publishing", "--db", "postgres", "--workers", "2"],
+    ["bench.publishing", "--db", "postgres", "--workers", "3"],
     ["bench.publishing", "--db", "postgres", "--workers", "4"],
 ]
 
@@ -28,15 +30,15 @@ def main() -> None:
         f"# {datetime.now():%Y-%m-%d %H:%M} on {platform.node()} ({platform.machine()}, Python {platform.python_version()})"
     )
     print(
-        f"| {'benchmark':<24} | {'db':<8} | {'median/s':>9} | {'min/s':>7} | {'max/s':>7} | runs × items | audit ok |"
+        f"| {'benchmark':<24} | {'db':<11} | {'median/s':>9} | {'min/s':>7} | {'max/s':>7} | runs × items | audit ok |"
     )
-    print(f"|{'-' * 26}|{'-' * 10}|{'-' * 11}|{'-' * 9}|{'-' * 9}|{'-' * 14}|{'-' * 10}|")
+    print(f"|{'-' * 26}|{'-' * 13}|{'-' * 11}|{'-' * 9}|{'-' * 9}|{'-' * 14}|{'-' * 13}|")
     for row in rows:
         if "error" in row:
             print(f"| {row['benchmark']:<24} | failed: {row['error']}")
             continue
         print(
-            f"| {row['benchmark']:<24} | {row['db'] + ' ×' + str(row['clients']):<8} | {row['items_per_s_median']:>9} | {row['items_per_s_min']:>7} "
+            f"| {row['benchmark']:<24} | {row['db'] + ' ×' + str(row['clients']):<11} | {row['items_per_s_median']:>9} | {row['items_per_s_min']:>7} "
             f"| {row['items_per_s_max']:>7} | {row['runs']} × {row['items_per_run']:<8} | {str(row['audit_chain_ok']):<8} |"
         )
 
