@@ -97,3 +97,20 @@ def test_system_admin_and_superuser_cannot_read(client, system_admin):
         assert client.get(CHANGELIST).status_code == 403
         assert client.get(f"{CHANGELIST}{event.pk}/change/").status_code == 403
         assert "/admin/audit/" not in client.get("/admin/").content.decode()
+
+
+@pytest.mark.django_db
+def test_an_audit_administrator_reads_only_their_own_organisations_events(client):
+    from gongkai.audit import services as audit
+    from gongkai.orgs.constants import Role
+    from tests.orgs.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+    mine, theirs = OrganizationFactory(), OrganizationFactory()
+    auditor = UserFactory(is_staff=True)
+    MembershipFactory(user=auditor, organization=mine, roles=[Role.AUDIT_ADMIN])
+    audit.record(action="audit.verified", organization=mine, data={"marker": "本机构事件"})
+    audit.record(action="audit.verified", organization=theirs, data={"marker": "他机构事件"})
+    client.force_login(auditor, backend="django.contrib.auth.backends.ModelBackend")
+    page = client.get("/admin/audit/auditevent/").content.decode()
+    assert page.count(f">{mine.name}<") >= 1 or mine.name in page
+    assert theirs.name not in page

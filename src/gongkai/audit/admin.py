@@ -62,6 +62,22 @@ class AuditEventAdmin(admin.ModelAdmin):
     def action_display(self, obj: AuditEvent) -> str:
         return obj.action_label
 
+    def get_queryset(self, request):
+        """An audit administrator reads the events of the organisations where they hold the role, and
+        the deployment-wide events (no organisation)."""
+        from django.db.models import Q
+
+        from gongkai.orgs.constants import Role
+
+        organizations = [
+            m.organization_id for m in request.user.memberships.all() if m.has_role(Role.AUDIT_ADMIN)
+        ]
+        return (
+            super()
+            .get_queryset(request)
+            .filter(Q(organization_id__in=organizations) | Q(organization__isnull=True))
+        )
+
     def has_module_permission(self, request) -> bool:
         return can_read_audit_log(request.user)
 
