@@ -7,9 +7,16 @@ from .constants import UpdateFrequency
 
 
 class CatalogueEntry(models.Model):
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="catalogue")
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="catalogue", verbose_name=_("机构")
+    )
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("上级目录"),
     )
     code = models.CharField(_("目录编码"), max_length=40)
     name = models.CharField(_("目录名称"), max_length=120)

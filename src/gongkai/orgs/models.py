@@ -63,7 +63,9 @@ class Organization(models.Model):
 
 
 class Department(models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="departments")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="departments", verbose_name=_("机构")
+    )
     code = models.CharField(_("科室代码"), max_length=40)
     name = models.CharField(_("科室名称"), max_length=80)
     kind = models.CharField(
@@ -101,10 +103,19 @@ class User(AbstractUser):
 class Membership(models.Model):
     """A person's place in one organisation: a department and the roles they hold there."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("用户")
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("机构")
+    )
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="memberships", null=True, blank=True
+        Department,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        null=True,
+        blank=True,
+        verbose_name=_("科室"),
     )
     roles = models.JSONField(_("角色"), default=list)
     can_fast_track = models.BooleanField(

@@ -28,10 +28,12 @@ from .constants import (
 class Topic(models.Model):
     """主题分类."""
 
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="topics")
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="topics", verbose_name=_("机构")
+    )
     code = models.CharField(_("编码"), max_length=40)
     name = models.CharField(_("主题名称"), max_length=80)
-    ordering = models.PositiveIntegerField(default=0)
+    ordering = models.PositiveIntegerField(_("排序"), default=0)
 
     class Meta:
         verbose_name = _("主题分类")
@@ -47,7 +49,7 @@ class ReviewStep(models.Model):
     """One step of an organisation's review chain: the chain is data, configured per organisation."""
 
     organization = models.ForeignKey(
-        "orgs.Organization", on_delete=models.CASCADE, related_name="review_steps"
+        "orgs.Organization", on_delete=models.CASCADE, related_name="review_steps", verbose_name=_("机构")
     )
     position = models.PositiveSmallIntegerField(_("顺序"))
     name = models.CharField(_("环节名称"), max_length=40)
@@ -100,7 +102,9 @@ class ItemQuerySet(models.QuerySet):
 
 
 class InformationItem(models.Model):
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="items")
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="items", verbose_name=_("发布机构")
+    )
     index_number = models.CharField(
         _("索引号"), max_length=80, unique=True, null=True, blank=True, editable=False
     )
