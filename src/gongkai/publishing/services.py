@@ -64,6 +64,11 @@ class StaleEdit(WorkflowError):
     pass
 
 
+def _audit(action: str, item: InformationItem, actor: User | None, data: dict[str, Any]) -> None:
+    """One audit event about an item, in the caller's transaction."""
+    audit.record(action=action, actor=actor, target=item, organization=item.organization_id, data=data)
+
+
 def _require(failures: list[str]) -> None:
     if failures:
         raise WorkflowError(failures)
@@ -203,13 +208,7 @@ def create_draft(*, user: User, organization: Organization, data: dict[str, Any]
     item.latest_revision = revision
     _set_publication_deadline(item, revision)
     item.save()
-    audit.record(
-        action="publishing.item.created",
-        actor=user,
-        target=item,
-        organization=organization,
-        data={"revision": revision.number, "title": revision.title},
-    )
+    _audit("publishing.item.created", item, user, {"revision": revision.number, "title": revision.title})
     return item
 
 
@@ -260,12 +259,11 @@ def update_draft(
         _set_publication_deadline(item, revision)
     item.lock_version += 1
     item.save()
-    audit.record(
-        action="publishing.item.updated",
-        actor=user,
-        target=item,
-        organization=item.organization_id,
-        data={"revision": revision.number, "fields": changed},
+    _audit(
+        "publishing.item.updated",
+        item,
+        user,
+        {"revision": revision.number, "fields": changed},
     )
     return item
 
@@ -296,12 +294,11 @@ def attach_file(*, user: User, item: InformationItem, upload) -> Attachment:
             item.latest_revision.attachments.add(attachment)
             item.lock_version += 1
             item.save(update_fields=["lock_version"])
-            audit.record(
-                action="publishing.item.attachment_added",
-                actor=user,
-                target=item,
-                organization=item.organization_id,
-                data={
+            _audit(
+                "publishing.item.attachment_added",
+                item,
+                user,
+                {
                     "attachment": attachment.pk,
                     "name": checked.name,
                     "size": checked.size,
@@ -324,12 +321,11 @@ def remove_attachment(*, user: User, item: InformationItem, attachment: Attachme
     revision.attachments.remove(attachment)
     item.lock_version += 1
     item.save(update_fields=["lock_version"])
-    audit.record(
-        action="publishing.item.attachment_removed",
-        actor=user,
-        target=item,
-        organization=item.organization_id,
-        data={"attachment": attachment.pk, "name": attachment.original_name},
+    _audit(
+        "publishing.item.attachment_removed",
+        item,
+        user,
+        {"attachment": attachment.pk, "name": attachment.original_name},
     )
 
 
@@ -385,12 +381,11 @@ def submit_for_review(
         item.status = ItemStatus.IN_REVIEW
     item.lock_version += 1
     item.save()
-    audit.record(
-        action="publishing.item.submitted",
-        actor=user,
-        target=item,
-        organization=item.organization_id,
-        data={"revision": revision.number, "round": revision.review_round},
+    _audit(
+        "publishing.item.submitted",
+        item,
+        user,
+        {"revision": revision.number, "round": revision.review_round},
     )
     revision.item = item
     tasks[0].revision = revision
@@ -509,12 +504,11 @@ def approve_step(
         _notify_office_to_publish(item)
     item.lock_version += 1
     item.save(update_fields=["status", "lock_version"])
-    audit.record(
-        action="publishing.review.approved",
-        actor=user,
-        target=item,
-        organization=item.organization_id,
-        data={"revision": revision.number, "round": task.round, "step": task.name, "opinion": task.opinion},
+    _audit(
+        "publishing.review.approved",
+        item,
+        user,
+        {"revision": revision.number, "round": task.round, "step": task.name, "opinion": task.opinion},
     )
     return task
 
@@ -555,12 +549,11 @@ def reject_step(
         item.status = ItemStatus.DRAFT
     item.lock_version += 1
     item.save()
-    audit.record(
-        action="publishing.review.rejected",
-        actor=user,
-        target=item,
-        organization=item.organization_id,
-        data={"revision": revision.number, "round": task.round, "step": task.name, "opinion": opinion},
+    _audit(
+        "publishing.review.rejected",
+        item,
+        user,
+        {"revision": revision.number, "round": task.round, "step": task.name, "opinion": opinion},
     )
     url = reverse("console:item", args=[item.pk])
     drafter, submitter = revision.created_by, revision.submitted_by
@@ -708,12 +701,11 @@ def publish(*, user: User, item: InformationItem, lock_version: int | None = Non
     was_live = item.live_revision_id
     _make_live(item, revision, user, now)
     form = build_approval_form(item, revision)
-    audit.record(
-        action="publishing.item.published",
-        actor=user,
-        target=item,
-        organization=item.organization_id,
-        data={
+    _audit(
+        "publishing.item.published",
+        item,
+        user,
+        {
             "revision": revision.number,
             "index_number": item.index_number,
             "approval_form": form.archive_number,
@@ -756,12 +748,11 @@ def fast_track_publish(
     form = build_approval_form(
         item, revision, fast_track={"by": user.display_name, "reason": reason, "at": now.isoformat()}
     )
-    audit.record(
-        action="publishing.item.fast_tracked",
-        actor=user,
-        target=item,
-        organization=item.organization_id,
-        data={
+    _audit(
+        "publishing.item.fast_tracked",
+        item,
+        user,
+        {
             "revision": revision.number,
             "reason": reason,
             "index_number": item.index_number,
@@ -830,12 +821,11 @@ def confirm_post_review(
             },
         }
         form.save(update_fields=["data"])
-    audit.record(
-        action="publishing.item.post_reviewed",
-        actor=user,
-        target=item,
-        organization=item.organization_id,
-        data={
+    _audit(
+        "publishing.item.post_reviewed",
+        item,
+        user,
+        {
             "approved": approve,
             "opinion": item.post_review_opinion,
             "late": now > item.post_review_due_at,
@@ -868,12 +858,11 @@ def start_revision(*, user: User, item: InformationItem) -> Revision:
     _set_publication_deadline(item, revision)
     item.lock_version += 1
     item.save()
-    audit.record(
-        action="publishing.item.revision_started",
-        actor=user,
-        target=item,
-        organization=item.organization_id,
-        data={"revision": revision.number, "from_revision": live.number},
+    _audit(
+        "publishing.item.revision_started",
+        item,
+        user,
+        {"revision": revision.number, "from_revision": live.number},
     )
     return revision
 
@@ -890,12 +879,11 @@ def withdraw(*, user: User, item: InformationItem, reason: str) -> InformationIt
     item.withdrawal_reason = reason
     item.lock_version += 1
     item.save()
-    audit.record(
-        action="publishing.item.withdrawn",
-        actor=user,
-        target=item,
-        organization=item.organization_id,
-        data={"reason": reason},
+    _audit(
+        "publishing.item.withdrawn",
+        item,
+        user,
+        {"reason": reason},
     )
     return item
 
@@ -927,12 +915,11 @@ def abolish(
     item.abolition_note = (note or "").strip()
     item.lock_version += 1
     item.save()
-    audit.record(
-        action="publishing.item.abolished",
-        actor=user,
-        target=item,
-        organization=item.organization_id,
-        data={
+    _audit(
+        "publishing.item.abolished",
+        item,
+        user,
+        {
             "abolished_on": abolished_on.isoformat(),
             "replaced_by": replaced_by.index_number if replaced_by else None,
             "note": item.abolition_note,
