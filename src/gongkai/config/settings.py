@@ -226,5 +226,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("GONGKAI_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # huey's consumer adds its own handler: don't print each of its lines twice.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "huey": {"propagate": False}},
 }
