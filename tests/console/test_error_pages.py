@@ -123,3 +123,36 @@ def test_every_error_page_is_chinese_and_links_its_own_stylesheet(name):
     assert "portal/errors.css" in source
     assert "<script" not in source and "style=" not in source and "<style" not in source
     assert (Path(settings.BASE_DIR) / "portal/static/portal/errors.css").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "next_value", ["abc", "0", "-1", "true", "{}", "//evil.example/", "https://evil.example/"]
+)
+def test_a_strange_next_value_falls_back_to_a_safe_page(client, next_value):
+    from tests.factories import make_staff
+
+    staff = make_staff()
+    client.force_login(staff.drafter, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.post("/console/notifications/", {"next": next_value})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/console/")
+
+
+@pytest.mark.django_db
+def test_a_huge_co_department_id_is_a_form_error_not_a_crash(client):
+    from tests.factories import item_data, make_staff
+
+    staff = make_staff()
+    client.force_login(staff.drafter, backend="django.contrib.auth.backends.ModelBackend")
+    data = item_data(staff)
+    form = {
+        "title": data["title"],
+        "lead_department": staff.dept.pk,
+        "formed_on": "2026-11-20",
+        "disclosure_attribute": "proactive",
+        "co_departments": ["99999999999999999999"],
+    }
+    response = client.post("/console/items/new/", form)
+    assert response.status_code == 200
+    assert "联合制作科室" in response.content.decode()

@@ -30,6 +30,20 @@ def _item_fields() -> tuple[str, ...]:
 
 ITEM_FIELDS = _item_fields()
 
+
+class DepartmentsField(forms.ModelMultipleChoiceField):
+    """Only ids that can exist reach the database (a 20-digit value is a form error, not an overflow)."""
+
+    def _check_values(self, value):
+        for pk in value or ():
+            text = str(pk)
+            if not (text.isascii() and text.isdigit() and len(text) <= 18):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text}
+                )
+        return super()._check_values(value)
+
+
 HELP = {
     "title": "不超过300字。",
     "document_number": "如:市文旅发〔2026〕12号;无文号可不填。",
@@ -90,6 +104,7 @@ class ItemForm(forms.Form):
         model_fields = fields_for_model(
             Revision,
             fields=fields,
+            field_classes={"co_departments": DepartmentsField},
             widgets={
                 "formed_on": DATE_WIDGET,
                 "effective_on": DATE_WIDGET,
