@@ -267,7 +267,7 @@ def test_an_edit_without_the_page_version_is_refused_with_a_message(client, logi
 
 def test_the_editor_fields_are_the_services_content_fields_plus_co_departments():
     from gongkai.console.forms import ITEM_FIELDS
-    from gongkai.publishing.services import CONTENT_FIELDS
+    from gongkai.publishing.content import CONTENT_FIELDS
 
     assert set(ITEM_FIELDS) == set(CONTENT_FIELDS) | {"co_departments"}
     assert len(ITEM_FIELDS) == len(CONTENT_FIELDS) + 1

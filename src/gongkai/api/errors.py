@@ -18,8 +18,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from gongkai.publishing.exceptions import WorkflowError
 from gongkai.publishing.files import AttachmentRejected
-from gongkai.publishing.services import WorkflowError
 
 INVALID = "提交的数据有误,请按提示修改后重试。"
 

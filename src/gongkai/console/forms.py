@@ -12,9 +12,9 @@ from django.template.defaultfilters import filesizeformat
 
 from gongkai.catalogue.models import CatalogueEntry
 from gongkai.orgs.models import Department
+from gongkai.publishing.content import CONTENT_FIELDS
 from gongkai.publishing.html import DocxImportError, docx_to_html
 from gongkai.publishing.models import InformationItem, Revision, Topic
-from gongkai.publishing.services import CONTENT_FIELDS
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -25,10 +25,11 @@ from gongkai.orgs.models import Department
 from gongkai.portal.links import item_url
 from gongkai.publishing import permissions, services
 from gongkai.publishing.constants import DisclosureAttribute, ItemStatus
+from gongkai.publishing.content import submission_failures
+from gongkai.publishing.exceptions import StaleEdit, WorkflowError
 from gongkai.publishing.files import AttachmentRejected
 from gongkai.publishing.html import DocxImportError
 from gongkai.publishing.models import ApprovalForm, Attachment, InformationItem, Revision
-from gongkai.publishing.services import StaleEdit, WorkflowError
 
 from . import selectors
 from .access import ConsoleForbidden, console_view, get_item, memberships_of, switch_to
@@ -479,7 +480,7 @@ def item_detail(request, pk):
             .order_by("-pk")
         ],
         "history": item_history(item),
-        "submission_missing": services.submission_failures(revision) if actions["submit"] else [],
+        "submission_missing": submission_failures(revision) if actions["submit"] else [],
         "abolish_form": AbolishForm(item=item) if actions["abolish"] else None,
         "attachment_form": AttachmentForm() if actions["edit"] else None,
         "ledger_path": LEDGER_PATH,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from gongkai.catalogue.models import CatalogueEntry
 from gongkai.orgs.models import Department, Membership, Organization, User
 from gongkai.publishing import services
+from gongkai.publishing.approval_forms import build_approval_form
 from gongkai.publishing.models import InformationItem, ReviewTask, Revision, Topic
 
 from . import demo_content as content
@@ -195,7 +196,7 @@ def _backdate(item: InformationItem, formed_on: datetime.date) -> None:
         created_at=start, published_at=published, first_published_at=published
     )
     item.refresh_from_db()
-    form = services.build_approval_form(item, Revision.objects.get(pk=revision.pk))
+    form = build_approval_form(item, Revision.objects.get(pk=revision.pk))
     type(form).objects.filter(pk=form.pk).update(created_at=published)
 
 

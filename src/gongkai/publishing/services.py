@@ -5,11 +5,9 @@ an audit event, side effects after commit. Views, the API, commands and tasks ca
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +19,7 @@ from gongkai.orgs.models import Organization, User
 from gongkai.workdays.calendar import Deadline, add_workdays
 
 from . import permissions
+from .approval_forms import build_approval_form
 from .constants import (
     DEFAULT_REVIEW_CHAIN,
     PUBLICATION_DEADLINE_WORKDAYS,
@@ -29,39 +28,11 @@ from .constants import (
     RevisionStatus,
     TaskStatus,
 )
+from .content import CONTENT_FIELDS, clean_content, submission_failures
+from .exceptions import StaleEdit, WorkflowError
 from .files import check_upload
-from .html import plain_text, sanitize_body
-from .models import ApprovalForm, Attachment, Counter, InformationItem, ReviewStep, ReviewTask, Revision
-
-CONTENT_FIELDS = (
-    "title",
-    "document_number",
-    "publisher",
-    "lead_department",
-    "formed_on",
-    "effective_on",
-    "disclosure_attribute",
-    "non_disclosure_reason",
-    "topic",
-    "catalogue_entry",
-    "summary",
-    "body",
-    "source",
-    "change_note",
-    "is_major_change",
-)
-
-
-class WorkflowError(Exception):
-    """An action refused, with the reasons a person can read (Chinese)."""
-
-    def __init__(self, reasons: Iterable[str] | str):
-        self.reasons = [reasons] if isinstance(reasons, str) else list(reasons)
-        super().__init__(";".join(self.reasons))
-
-
-class StaleEdit(WorkflowError):
-    pass
+from .models import ApprovalForm, Attachment, InformationItem, ReviewStep, ReviewTask, Revision
+from .numbering import allocate_index_number
 
 
 def _audit(action: str, item: InformationItem, actor: User | None, data: dict[str, Any]) -> None:
@@ -72,103 +43,6 @@ def _audit(action: str, item: InformationItem, actor: User | None, data: dict[st
 def _require(failures: list[str]) -> None:
     if failures:
         raise WorkflowError(failures)
-
-
-# --- content ---------------------------------------------------------------------------------------
-
-
-# Government information of the People's Republic: nothing is formed before 1949-10-01.
-EARLIEST_FORMED_ON = datetime.date(1949, 10, 1)
-TEXT_FIELDS = (
-    "title",
-    "document_number",
-    "summary",
-    "source",
-    "publisher",
-    "non_disclosure_reason",
-    "change_note",
-)
-REQUIRED_FIELDS = {
-    "title": "请填写标题。",
-    "lead_department": "请选择牵头(制作)科室。",
-    "formed_on": "请填写成文日期。",
-    "publisher": "请填写发布机构。",
-    "disclosure_attribute": "请选择公开属性。",
-}
-
-
-def clean_content(
-    organization: Organization, data: dict[str, Any], *, current: Revision | None = None
-) -> dict[str, Any]:
-    """Check content against the rules of DOMAIN P3 and the metadata table; raise ValidationError.
-
-    `data` may be partial when `current` is given: rules spanning several fields (a reason for a
-    non-proactive attribute, effective after formed) are checked on the result of applying it."""
-    errors: dict[str, list[str]] = {}
-    out = {k: v for k, v in data.items() if k in CONTENT_FIELDS or k == "co_departments"}
-    for key in TEXT_FIELDS:
-        if isinstance(out.get(key), str):
-            out[key] = out[key].strip()
-        elif key in out and out[key] is None:
-            out[key] = ""
-    defaults = {"disclosure_attribute": DisclosureAttribute.PROACTIVE}
-
-    def value(field: str):
-        if field in out:
-            return out[field]
-        if current is not None:
-            return getattr(current, field)
-        return defaults.get(field)
-
-    def error(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
-
-    for field, message in REQUIRED_FIELDS.items():
-        if value(field) in (None, "", []):
-            error(field, message)
-    if len(value("title") or "") > 300:
-        error("title", "标题不能超过300字。")
-    attribute = value("disclosure_attribute")
-    if attribute and attribute not in DisclosureAttribute.values:
-        error("disclosure_attribute", "公开属性无效。")
-    elif attribute and attribute != DisclosureAttribute.PROACTIVE and not value("non_disclosure_reason"):
-        error("non_disclosure_reason", "公开属性为依申请公开或不予公开时,必须说明理由(国办发〔2016〕80号)。")
-    for field in ("lead_department", "topic", "catalogue_entry"):
-        if field in out and out[field] in ("", None):
-            out[field] = None
-        obj = out.get(field)
-        if obj is not None and getattr(obj, "organization_id", None) != organization.pk:
-            error(field, "所选项不属于本机构。")
-    if any(dept.organization_id != organization.pk for dept in out.get("co_departments") or []):
-        error("co_departments", "联合制作科室须属于本机构。")
-    formed, effective = value("formed_on"), value("effective_on")
-    if formed and effective and effective < formed:
-        error("effective_on", "生效日期不能早于成文日期。")
-    if formed and not (EARLIEST_FORMED_ON <= formed <= timezone.localdate() + datetime.timedelta(days=366)):
-        error("formed_on", f"成文日期不合理:应在 {EARLIEST_FORMED_ON:%Y-%m-%d} 之后,且不晚于明年。")
-    if "body" in out:
-        out["body"] = sanitize_body(out["body"] or "")
-    if errors:
-        raise ValidationError(errors)
-    return out
-
-
-def submission_failures(revision: Revision) -> list[str]:
-    """What must be complete before review starts (so reviewers see the whole item)."""
-    reasons = []
-    if revision.disclosure_attribute != DisclosureAttribute.PROACTIVE:
-        reasons.append(
-            f"公开属性为“{revision.get_disclosure_attribute_display()}”的信息不能主动发布,不能提交发布审核(只有主动公开的信息可以发布)。"
-        )
-    if revision.catalogue_entry_id is None:
-        reasons.append("请选择目录分类(按基本目录发布)。")
-    if revision.topic_id is None:
-        reasons.append("请选择所属主题。")
-    if not revision.summary.strip():
-        reasons.append("请填写内容概述。")
-    if not plain_text(revision.body) and "<img" not in revision.body and not revision.attachments.exists():
-        reasons.append("正文和附件不能都为空。")
-    return reasons
 
 
 def _deadline_from(day: datetime.date) -> Deadline:
@@ -571,40 +445,6 @@ def reject_step(
 # --- publication -----------------------------------------------------------------------------------
 
 
-def next_serial(organization: Organization, key: str, year: int) -> int:
-    """The next gap-free serial, under a row lock (PostgreSQL) or the write lock (SQLite)."""
-    updated = Counter.objects.filter(organization=organization, key=key, year=year).update(
-        value=F("value") + 1
-    )
-    if not updated:
-        try:
-            with transaction.atomic():
-                Counter.objects.create(organization=organization, key=key, year=year, value=1)
-            return 1
-        except IntegrityError:  # created by a concurrent transaction: take the next one
-            Counter.objects.filter(organization=organization, key=key, year=year).update(value=F("value") + 1)
-    return Counter.objects.values_list("value", flat=True).get(organization=organization, key=key, year=year)
-
-
-def allocate_index_number(item: InformationItem) -> str:
-    """索引号: allocated once at first publication, unique and never changed afterwards.
-
-    The counter row's UPDATE takes its row lock until the publishing transaction ends, so concurrent
-    publications get consecutive serials and a rolled-back publication gives its serial back."""
-    if item.index_number:
-        return item.index_number
-    organization = item.organization
-    year = (item.latest_revision.formed_on or timezone.localdate()).year
-    yearly = "{year" in organization.index_pattern
-    serial = next_serial(organization, "index", year if yearly else 0)
-    candidate = organization.index_pattern.format(org_code=organization.code, year=year, serial=serial)
-    if InformationItem.objects.filter(index_number=candidate).exists():
-        # Only a misconfigured pattern can get here (another organisation's numbers); refuse cleanly.
-        raise WorkflowError(f"索引号“{candidate}”已被占用,请系统管理员检查本机构的索引号格式。")
-    item.index_number = candidate
-    return item.index_number
-
-
 def _make_live(item: InformationItem, revision: Revision, user: User, now: datetime.datetime) -> None:
     if item.live_revision_id and item.live_revision_id != revision.pk:
         Revision.objects.filter(pk=item.live_revision_id).update(status=RevisionStatus.SUPERSEDED)
@@ -622,73 +462,6 @@ def _make_live(item: InformationItem, revision: Revision, user: User, now: datet
     item.escalation_level = 0
     item.lock_version += 1
     item.save()
-
-
-def build_approval_form(
-    item: InformationItem, revision: Revision, *, fast_track: dict | None = None
-) -> ApprovalForm:
-    """《政府信息公开审批表》: a frozen record of what was approved, by whom, when, with what opinion."""
-    revision = (
-        Revision.objects.select_related("lead_department", "topic", "catalogue_entry")
-        .prefetch_related("co_departments", "attachments")
-        .get(pk=revision.pk)
-    )
-    tasks = list(revision.tasks.filter(round=revision.review_round).order_by("position"))
-    people = User.objects.only("id", "username", "full_name").in_bulk(
-        {revision.created_by_id, revision.submitted_by_id, revision.published_by_id}
-        | {t.decided_by_id for t in tasks} - {None}
-    )
-
-    def name(user_id: int | None) -> str:
-        return people[user_id].display_name if user_id in people else ""
-
-    data = {
-        "organization": item.organization.name,
-        "index_number": item.index_number,
-        "title": revision.title,
-        "document_number": revision.document_number,
-        "revision": revision.number,
-        "lead_department": revision.lead_department.name,
-        "co_departments": [d.name for d in revision.co_departments.all()],
-        "formed_on": revision.formed_on.isoformat() if revision.formed_on else "",
-        "disclosure_attribute": revision.get_disclosure_attribute_display(),
-        "catalogue_entry": " / ".join(revision.catalogue_entry.path_names)
-        if revision.catalogue_entry
-        else "",
-        "topic": revision.topic.name if revision.topic else "",
-        "summary": revision.summary,
-        "attachments": [a.original_name for a in revision.attachments.all()],
-        "drafter": name(revision.created_by_id),
-        "submitted_by": name(revision.submitted_by_id),
-        "submitted_at": revision.submitted_at.isoformat() if revision.submitted_at else "",
-        "steps": [
-            {
-                "name": t.name,
-                "role": t.role,
-                "status": t.get_status_display(),
-                "decided_by": name(t.decided_by_id),
-                "decided_at": t.decided_at.isoformat() if t.decided_at else "",
-                "opinion": t.opinion,
-            }
-            for t in tasks
-        ],
-        "published_by": name(revision.published_by_id),
-        "published_at": revision.published_at.isoformat() if revision.published_at else "",
-        "change_note": revision.change_note,
-        "fast_track": fast_track,
-    }
-    form = ApprovalForm.objects.filter(revision=revision).first()
-    if form is None:
-        year = timezone.localdate(revision.published_at or timezone.now()).year
-        serial = next_serial(item.organization, "approval", year)
-        form = ApprovalForm(
-            organization_id=item.organization_id,
-            revision=revision,
-            archive_number=f"{item.organization.code}-SPB-{year}-{serial:05d}",
-        )
-    form.data = data
-    form.save()
-    return form
 
 
 @transaction.atomic
