@@ -20,6 +20,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
+# Browser tests ask for their database fixture before `live_server`: the session's test database is then
+# set up before the (session-scoped) live server and torn down after it, so PostgreSQL can drop it.
 needs_chromium = [
     pytest.mark.browser,
     pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium)"),

@@ -22,7 +22,7 @@ def pending(transactional_db, settings):
     return staff, item
 
 
-def test_a_reviewer_logs_in_and_approves_by_keyboard_alone(live_server, pending, tmp_path):
+def test_a_reviewer_logs_in_and_approves_by_keyboard_alone(pending, live_server, tmp_path):
     from playwright.sync_api import sync_playwright
 
     staff, item = pending
@@ -66,7 +66,7 @@ def test_a_reviewer_logs_in_and_approves_by_keyboard_alone(live_server, pending,
     assert task.status == TaskStatus.APPROVED and task.opinion == "内容属实,同意发布"
 
 
-def test_focus_is_always_visible(live_server, pending):
+def test_focus_is_always_visible(pending, live_server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

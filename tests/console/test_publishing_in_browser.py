@@ -7,8 +7,10 @@ citizen then reads it on the disclosure platform and downloads the attachment.
 
 import io
 import os
+from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from gongkai.publishing.models import InformationItem
 from tests.browser import launch, needs_chromium
@@ -58,7 +60,7 @@ def _approve_from_inbox(browser, base, user, item, opinion):
     context.close()
 
 
-def test_two_people_and_more_take_an_item_from_draft_to_published(live_server, staff, tmp_path):
+def test_two_people_and_more_take_an_item_from_draft_to_published(staff, live_server, tmp_path):
     from playwright.sync_api import sync_playwright
 
     base = live_server.url
@@ -124,10 +126,12 @@ def test_two_people_and_more_take_an_item_from_draft_to_published(live_server, s
         with page.expect_download() as download:
             page.get_by_role("link", name="演出安排.pdf").click()
         assert download.value.suggested_filename == "演出安排.pdf"
+        assert Path(download.value.path()).read_bytes() == pdf.read_bytes()  # waits for the whole file
         page.screenshot(path=str(tmp_path / "public.png"), full_page=True)
         context.close()
         browser.close()
-
+        # Inside Playwright's greenlet the ORM got a connection of its own (connections are context-local).
+        connection.close()
     actions = [e.action for e in item_events(item)]
     assert actions.count("publishing.review.approved") == 4
     assert actions[-1] == "publishing.item.published"

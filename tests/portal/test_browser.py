@@ -16,7 +16,7 @@ def paths(transactional_db):
     return item_url(item), item_print_url(item)
 
 
-def test_font_size_switch_works_by_keyboard_and_is_remembered(live_server, paths):
+def test_font_size_switch_works_by_keyboard_and_is_remembered(paths, live_server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -43,7 +43,7 @@ def test_font_size_switch_works_by_keyboard_and_is_remembered(live_server, paths
         browser.close()
 
 
-def test_print_view_shows_a_print_button(live_server, paths):
+def test_print_view_shows_a_print_button(paths, live_server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -14,3 +14,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed on
 # Parallel runs on one PostgreSQL server (several checkouts, helpers) each name their own test database.
 if os.environ.get("GONGKAI_TEST_DB_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["GONGKAI_TEST_DB_NAME"]}  # noqa: F405
+
+# No persistent connections in tests: the live server's request threads would otherwise keep theirs open
+# past the end of the run, and PostgreSQL could not drop the test database.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
