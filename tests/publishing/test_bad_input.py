@@ -710,3 +710,14 @@ def test_a_long_file_name_keeps_its_extension():
 
     name = safe_name("很长的文件名" * 60 + ".pdf")
     assert name.endswith(".pdf") and len(name) <= 200
+
+
+@pytest.mark.django_db
+def test_an_item_cannot_be_submitted_under_a_catalogue_heading():
+    from tests.factories import CatalogueEntryFactory
+
+    staff = make_staff()
+    CatalogueEntryFactory(organization=staff.org, parent=staff.entry)  # staff.entry now has a child
+    item = make_draft(staff)
+    with pytest.raises(WorkflowError, match="最末一级"):
+        services.submit_for_review(user=staff.drafter, item=item)

@@ -118,6 +118,9 @@ def submission_failures(revision: Revision) -> list[str]:
         )
     if revision.catalogue_entry_id is None:
         reasons.append("请选择目录分类(按基本目录发布)。")
+    elif revision.catalogue_entry.children.exists():
+        # P9: every published item sits in a leaf of the basic catalogue, never in a heading.
+        reasons.append(f"目录分类“{revision.catalogue_entry.name}”下还有子栏目,请选择最末一级的目录分类。")
     if revision.topic_id is None:
         reasons.append("请选择所属主题。")
     if not revision.summary.strip():
