@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongkai.core.admin import ScopedModelAdmin
 
+from .constants import ColumnKind
 from .models import CatalogueEntry
 
 
@@ -19,8 +20,17 @@ class CatalogueEntryForm(forms.ModelForm):
             "content_type",
             "responsible_department",
             "update_frequency",
+            "column_kind",
         ]
         labels = {"organization": _("机构"), "parent": _("上级目录")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "column_kind" in self.fields:
+            self.fields["column_kind"].required = False  # absent means 其他, as for entries made before it
+
+    def clean_column_kind(self):
+        return self.cleaned_data.get("column_kind") or ColumnKind.OTHER
 
     def _organization(self):
         if "organization" in self.cleaned_data:
@@ -51,8 +61,16 @@ class CatalogueEntryForm(forms.ModelForm):
 @admin.register(CatalogueEntry)
 class CatalogueEntryAdmin(ScopedModelAdmin):
     form = CatalogueEntryForm
-    list_display = ("code", "name", "organization", "parent", "responsible_department", "update_frequency")
-    list_filter = (("organization", admin.RelatedOnlyFieldListFilter), "update_frequency")
+    list_display = (
+        "code",
+        "name",
+        "organization",
+        "parent",
+        "responsible_department",
+        "update_frequency",
+        "column_kind",
+    )
+    list_filter = (("organization", admin.RelatedOnlyFieldListFilter), "update_frequency", "column_kind")
     search_fields = ("code", "name")
     list_select_related = ("organization", "parent", "responsible_department")
 

@@ -8,3 +8,15 @@ class UpdateFrequency(models.TextChoices):
     QUARTERLY = "quarterly", _("每季度更新")
     YEARLY = "yearly", _("每年更新")
     AS_NEEDED = "as_needed", _("根据需要")
+
+
+class ColumnKind(models.TextChoices):
+    """What kind of column a leaf is, for the staleness check of 国办秘函〔2019〕19号."""
+
+    NEWS = "news", _("动态/新闻类")
+    POLICY = "policy", _("政策/通知公告类")
+    OTHER = "other", _("其他")
+
+
+# 国办秘函〔2019〕19号: a news column not updated for 2 weeks, a policy/notice column for 6 months, fails.
+STALE_AFTER_DAYS = {ColumnKind.NEWS: 14, ColumnKind.POLICY: 183}

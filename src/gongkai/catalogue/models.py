@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .constants import UpdateFrequency
+from .constants import ColumnKind, UpdateFrequency
 
 
 class CatalogueEntry(models.Model):
@@ -27,6 +27,13 @@ class CatalogueEntry(models.Model):
     )
     update_frequency = models.CharField(
         _("更新频率"), max_length=20, choices=UpdateFrequency.choices, default=UpdateFrequency.AS_NEEDED
+    )
+    column_kind = models.CharField(
+        _("栏目类型"),
+        max_length=20,
+        choices=ColumnKind.choices,
+        default=ColumnKind.OTHER,
+        help_text=_("用于栏目更新检查:动态类两周、政策/通知公告类六个月未更新即预警(国办秘函〔2019〕19号)。"),
     )
 
     class Meta:

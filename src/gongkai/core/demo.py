@@ -11,6 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from gongkai.catalogue import selectors as catalogue_selectors
+from gongkai.catalogue import services as catalogue_services
 from gongkai.catalogue.models import CatalogueEntry
 from gongkai.orgs.models import Department, Membership, Organization, User
 from gongkai.publishing import services
@@ -69,21 +71,10 @@ def _topics(org: Organization) -> dict[str, Topic]:
     }
 
 
-def _catalogue(org: Organization, departments: dict[str, Department]) -> dict[str, CatalogueEntry]:
-    entries: dict[str, CatalogueEntry] = {}
-    for i, (code, name, parent, dept, frequency) in enumerate(content.CATALOGUE):
-        entries[code], _ = CatalogueEntry.objects.get_or_create(
-            organization=org,
-            code=code,
-            defaults={
-                "name": name,
-                "parent": entries.get(parent) if parent else None,
-                "responsible_department": departments[dept],
-                "update_frequency": frequency,
-                "ordering": i,
-            },
-        )
-    return entries
+def _catalogue(org: Organization) -> dict[str, CatalogueEntry]:
+    """The default basic catalogue of a municipal culture and tourism bureau (loaded once, kept after)."""
+    catalogue_services.load_default_catalogue(org)
+    return {entry.code: entry for entry in catalogue_selectors.entries(org)}
 
 
 def _pdf_bytes(title: str) -> bytes:
@@ -214,7 +205,7 @@ def load_demo(password: str) -> DemoResult:
         departments = _departments(org)
         people = _people(org, departments, password)
         topics = _topics(org)
-        entries = _catalogue(org, departments)
+        entries = _catalogue(org)
         services.ensure_default_chain(org)
     result = DemoResult(organization=org)
     existing = _existing_titles(org)
