@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_catalogue
 
 app_name = "console"
 urlpatterns = [
@@ -21,5 +21,6 @@ urlpatterns = [
         name="attachment_remove",
     ),
     path("notifications/", views.notifications, name="notifications"),
+    path("catalogue/health/", views_catalogue.catalogue_health, name="catalogue_health"),
     path("organization/", views.switch_organization, name="switch_organization"),
 ]
