@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "gongkai.workdays",
     "gongkai.audit",
     "gongkai.catalogue",
+    "gongkai.feedback",
     "gongkai.publishing",
     "gongkai.console",
     "gongkai.reports",

@@ -6,7 +6,9 @@ from gongkai.api.urls import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("console/reports/", include("gongkai.reports.urls")),
+    path("console/feedback/", include("gongkai.feedback.urls_console")),
     path("console/", include("gongkai.console.urls")),
     path("api/", api.urls),
+    path("xxgk/jiucuo/", include("gongkai.feedback.urls_public")),
     path("", include("gongkai.portal.urls")),
 ]
