@@ -777,3 +777,15 @@ def test_administrators_log_in_through_the_admin_login_form(client, staff):
     html = client.get("/admin/").content.decode()
     assert "/admin/orgs/membership/" in html
     assert "/admin/orgs/organization/" not in html
+
+
+@pytest.mark.django_db
+def test_the_system_administrator_edits_the_guide_and_rules_pages_of_their_organisation(client):
+    from tests.factories import make_staff
+
+    staff = make_staff()
+    client.force_login(staff.system_admin, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get("/admin/portal/portalpage/").status_code == 200
+    assert client.get("/admin/portal/portalpage/add/").status_code == 200
+    client.force_login(staff.audit_admin, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get("/admin/portal/portalpage/add/").status_code == 403

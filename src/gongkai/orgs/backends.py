@@ -56,6 +56,7 @@ SYSTEM_ADMIN_PERMISSIONS = frozenset(
     | _perms("publishing.reviewstep", "add", "change", "view")
     | _perms("publishing.topic", "add", "change", "view")
     | _perms("catalogue.catalogueentry", "add", "change", "view")
+    | _perms("portal.portalpage", "add", "change", "view")
     | _perms("workdays.calendaroverride", "add", "change", "delete", "view")
     | _perms("workdays.publishedyear", "add", "change", "delete", "view")
     | _perms("api.apitoken", "view")
@@ -147,6 +148,7 @@ SCOPES = {
     "publishing.informationitem": _by_organization,
     "publishing.approvalform": _by_organization,
     "catalogue.catalogueentry": _by_organization,
+    "portal.portalpage": _by_organization,
     "api.apitoken": lambda qs, ids: _scope_users(qs, ids, user_field="user_id"),
     "axes.accessattempt": _scope_usernames,
     "axes.accessfailurelog": _scope_usernames,

@@ -14,15 +14,17 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from gongkai.publishing import services
 from gongkai.publishing.constants import Validity
-from gongkai.publishing.models import InformationItem
+from gongkai.publishing.models import InformationItem, Topic
 
 from . import selectors
 from .links import attachment_url, item_print_url, item_url, public_file_name
+from .models import PortalPage
 from .site import chosen_organization, site_for
 
 logger = logging.getLogger(__name__)
@@ -67,7 +69,75 @@ def xxgk_home(request: HttpRequest) -> HttpResponse:
         ]
     else:
         context["breadcrumbs"] = [(_("首页"), site.home_url), (_("政府信息公开"), None)]
+    organization = context["organization"]
+    if organization is not None:
+        context["tree"] = selectors.catalogue_tree(organization)
+        context["annual_reports"] = selectors.annual_report_items(organization)
+        context["pages"] = {page.kind: page for page in PortalPage.objects.filter(organization=organization)}
     return render(request, "portal/xxgk.html", context)
+
+
+@require_safe
+def item_list(request: HttpRequest) -> HttpResponse:
+    """The list page: published items narrowed by catalogue entry, topic, year, validity, publisher and
+    a title keyword; bad values are ignored with a message."""
+    organizations = list(selectors.public_organizations())
+    filters = selectors.parse_list_filters(request.GET, organizations)
+    organization = filters.organization
+    site = site_for(request, organization, several=len(organizations) > 1)
+    page = Paginator(selectors.filtered_items(filters, organizations), ITEMS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    today = timezone.localdate()
+    rows = [(item, Validity(item.validity_on(today)).label) for item in page.object_list]
+    topics = Topic.objects.filter(organization=organization) if organization is not None else []
+    return render(
+        request,
+        "portal/list.html",
+        {
+            "site": site,
+            "organization": organization,
+            "organizations": organizations if len(organizations) > 1 else [],
+            "filters": filters,
+            "page": page,
+            "rows": rows,
+            "topics": topics,
+            "validity_choices": selectors.VALIDITY_CHOICES.items(),
+            "previous_query": filters.query(page=page.previous_page_number()) if page.has_previous() else "",
+            "next_query": filters.query(page=page.next_page_number()) if page.has_next() else "",
+            "column_name": filters.column_name,
+            "breadcrumbs": [
+                (_("首页"), site.home_url),
+                (_("政府信息公开"), site.xxgk_url),
+                (filters.column_name, None),
+            ],
+        },
+    )
+
+
+@require_safe
+def portal_page(request: HttpRequest, kind: str) -> HttpResponse:
+    organization, organizations = chosen_organization(request)
+    if organization is None:
+        raise Http404("请先选择机构。")
+    page = PortalPage.objects.filter(organization=organization, kind=kind).first()
+    if page is None:
+        raise Http404(f"{PortalPage.Kind(kind).label}尚未发布。")
+    site = site_for(request, organization, several=len(organizations) > 1)
+    return render(
+        request,
+        "portal/page.html",
+        {
+            "site": site,
+            "page_obj": page,
+            "column_name": PortalPage.Kind(kind).label,
+            "breadcrumbs": [
+                (_("首页"), site.home_url),
+                (_("政府信息公开"), site.xxgk_url),
+                (PortalPage.Kind(kind).label, None),
+            ],
+        },
+    )
 
 
 def _gone(request: HttpRequest, item: InformationItem) -> HttpResponse:
