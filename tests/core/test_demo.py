@@ -55,3 +55,10 @@ def test_demo_refuses_to_run_in_production_without_force(settings):
     with pytest.raises(CommandError, match="生产环境"):
         call_command("demo", stdout=io.StringIO())
     assert not Organization.objects.filter(code="jz-lfw").exists()
+
+
+@pytest.mark.django_db
+def test_demo_writes_the_guide_and_rules_pages(client):
+    run_demo()
+    assert "受理机构" in client.get("/xxgk/guide/").content.decode()
+    assert "先审查、后发布" in client.get("/xxgk/rules/").content.decode()

@@ -77,6 +77,19 @@ def _catalogue(org: Organization) -> dict[str, CatalogueEntry]:
     return {entry.code: entry for entry in catalogue_selectors.entries(org)}
 
 
+def _portal_pages(org: Organization) -> None:
+    """The guide (指南) and the rules (制度) columns of the platform, unless already written."""
+    from gongkai.portal.models import PortalPage
+    from gongkai.portal.services import save_page
+
+    for kind, title, body in (
+        (PortalPage.Kind.GUIDE, content.GUIDE_TITLE, content.GUIDE_HTML),
+        (PortalPage.Kind.RULES, content.RULES_TITLE, content.RULES_HTML),
+    ):
+        if not PortalPage.objects.filter(organization=org, kind=kind).exists():
+            save_page(PortalPage(organization=org, kind=kind, title=title, body=body), user=None)
+
+
 def _pdf_bytes(title: str) -> bytes:
     """A small valid one-page PDF (ASCII text: the built-in fonts have no Chinese glyphs)."""
     from pypdf import PdfWriter
@@ -207,6 +220,7 @@ def load_demo(password: str) -> DemoResult:
         topics = _topics(org)
         entries = _catalogue(org)
         services.ensure_default_chain(org)
+        _portal_pages(org)
     result = DemoResult(organization=org)
     existing = _existing_titles(org)
     for spec in content.ITEMS:
