@@ -1,4 +1,9 @@
-"""`make bench`: run every benchmark in its own process and print a table."""
+"""`make bench`: run every benchmark in its own process and print a table.
+
+Each benchmark module prints, as the last line of its standard output, one JSON object:
+``{"benchmark": str, "config": str, "figures": {label: value}, "target": str, "met": bool | null}``.
+``python -m bench NAME...`` runs only the benchmarks whose module name contains one of the NAMEs.
+"""
 
 from __future__ import annotations
 
@@ -18,30 +23,34 @@ BENCHMARKS = [
 ]
 
 
-def main() -> None:
-    rows = []
-    for args in BENCHMARKS:
-        proc = subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True)  # noqa: S603
-        if proc.returncode != 0:
-            rows.append({"benchmark": " ".join(args), "error": proc.stderr.strip().splitlines()[-1:]})
-            continue
-        rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+def _row(args: list[str]) -> dict:
+    proc = subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True)  # noqa: S603
+    if proc.returncode != 0:
+        tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
+        return {
+            "benchmark": " ".join(args),
+            "config": "",
+            "figures": {"failed": tail},
+            "target": "",
+            "met": None,
+        }
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str]) -> None:
+    chosen = [args for args in BENCHMARKS if not argv or any(name in args[0] for name in argv)]
     print(
-        f"# {datetime.now():%Y-%m-%d %H:%M} on {platform.node()} ({platform.machine()}, Python {platform.python_version()})"
+        f"# {datetime.now():%Y-%m-%d %H:%M} on {platform.node()} "
+        f"({platform.machine()}, Python {platform.python_version()})"
     )
-    print(
-        f"| {'benchmark':<24} | {'db':<11} | {'median/s':>9} | {'min/s':>7} | {'max/s':>7} | runs × items | audit ok |"
-    )
-    print(f"|{'-' * 26}|{'-' * 13}|{'-' * 11}|{'-' * 9}|{'-' * 9}|{'-' * 14}|{'-' * 13}|")
-    for row in rows:
-        if "error" in row:
-            print(f"| {row['benchmark']:<24} | failed: {row['error']}")
-            continue
-        print(
-            f"| {row['benchmark']:<24} | {row['db'] + ' ×' + str(row['clients']):<11} | {row['items_per_s_median']:>9} | {row['items_per_s_min']:>7} "
-            f"| {row['items_per_s_max']:>7} | {row['runs']} × {row['items_per_run']:<8} | {str(row['audit_chain_ok']):<8} |"
-        )
+    print("| benchmark | config | figures | target | met |")
+    print("|---|---|---|---|---|")
+    for args in chosen:
+        row = _row(args)
+        figures = ", ".join(f"{label} {value}" for label, value in row["figures"].items())
+        met = {True: "yes", False: "NO", None: "–"}[row.get("met")]
+        print(f"| {row['benchmark']} | {row['config']} | {figures} | {row['target']} | {met} |", flush=True)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

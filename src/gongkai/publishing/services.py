@@ -33,6 +33,7 @@ from .exceptions import StaleEdit, WorkflowError
 from .files import check_upload
 from .models import ApprovalForm, Attachment, InformationItem, ReviewStep, ReviewTask, Revision
 from .numbering import allocate_index_number
+from .signals import announce_public_change
 
 
 def _audit(action: str, item: InformationItem, actor: User | None, data: dict[str, Any]) -> None:
@@ -462,6 +463,7 @@ def _make_live(item: InformationItem, revision: Revision, user: User, now: datet
     item.escalation_level = 0
     item.lock_version += 1
     item.save()
+    announce_public_change(item.pk)
 
 
 @transaction.atomic
@@ -575,6 +577,7 @@ def confirm_post_review(
         item.status = ItemStatus.WITHDRAWN
         item.withdrawn_at = now
         item.withdrawal_reason = public_explanation
+        announce_public_change(item.pk)
     item.lock_version += 1
     item.save()
     # The form of the fast-tracked revision (a later revision may have been published normally since).
@@ -652,6 +655,7 @@ def withdraw(*, user: User, item: InformationItem, reason: str) -> InformationIt
     item.withdrawal_reason = reason
     item.lock_version += 1
     item.save()
+    announce_public_change(item.pk)
     _audit(
         "publishing.item.withdrawn",
         item,
@@ -688,6 +692,7 @@ def abolish(
     item.abolition_note = (note or "").strip()
     item.lock_version += 1
     item.save()
+    announce_public_change(item.pk)
     _audit(
         "publishing.item.abolished",
         item,
