@@ -12,6 +12,7 @@ from gongkai.portal import services
 from gongkai.portal.links import item_url
 from gongkai.portal.models import PortalPage
 from gongkai.publishing.models import InformationItem
+from gongkai.search import index
 from tests.factories import CatalogueEntryFactory, TopicFactory, make_draft, make_published, make_staff
 from tests.orgs.factories import OrganizationFactory
 
@@ -61,6 +62,7 @@ def test_topic_year_keyword_filters_narrow(client, staff):
     assert item_url(b) in html and item_url(a) not in html
     html = listed(client, "?year=2025")
     assert item_url(a) in html and item_url(b) not in html
+    index.rebuild()  # published inside the test transaction: nothing ran after commit
     html = listed(client, "?q=景区")
     assert item_url(b) in html and item_url(a) not in html
     assert "市文旅发〔2026〕12号" in html
@@ -126,6 +128,7 @@ def test_drafts_never_appear_in_list_tree_feeds_or_sitemap(client, staff):
 def test_list_page_runs_a_constant_number_of_queries(client, staff, heading, django_assert_max_num_queries):
     for n in range(25):
         make_published(staff, title=f"通知{n}")
+    index.rebuild()
     with django_assert_max_num_queries(8):
         listed(client, "?catalogue=zcwj&topic=" + staff.topic.code + "&validity=有效&q=通知&year=2026&page=2")
 
@@ -133,6 +136,7 @@ def test_list_page_runs_a_constant_number_of_queries(client, staff, heading, dja
 def test_paginates_twenty_and_keeps_filters(client, staff):
     for n in range(21):
         make_published(staff, title=f"通知{n:02d}")
+    index.rebuild()
     html = listed(client, "?q=通知")
     assert html.count("<tr>\n    <td>") == 20
     assert 'href="?org=' in html or 'href="?q=' in html

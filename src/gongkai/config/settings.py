@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "gongkai.publishing",
     "gongkai.console",
     "gongkai.reports",
+    "gongkai.search",
     "gongkai.portal",
     "gongkai.api",
 ]
@@ -179,6 +180,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 # The deployment's own name and 网站标识码, for pages that belong to no single organisation.
 GONGKAI_SITE_NAME = os.environ.get("GONGKAI_SITE_NAME", "政府信息公开平台")
 GONGKAI_SITE_ID_CODE = os.environ.get("GONGKAI_SITE_ID_CODE", "")
+# Static export of the public item pages for nginx (portal/export.py); unset: no export.
+EXPORT_DIR = os.environ.get("GONGKAI_EXPORT_DIR") or None
 
 # Upload limits: a clear Chinese message is given above these, nothing is half-written.
 GONGKAI_MAX_ATTACHMENT_BYTES = int(os.environ.get("GONGKAI_MAX_ATTACHMENT_BYTES", str(50 * 1024 * 1024)))

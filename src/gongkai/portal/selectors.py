@@ -6,17 +6,23 @@ item or a draft's file is never reachable by a guessed URL.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from gongkai.catalogue import selectors as catalogue_selectors
 from gongkai.catalogue.models import CatalogueEntry
 from gongkai.orgs.models import Organization
 from gongkai.publishing.constants import ItemStatus
 from gongkai.publishing.models import Attachment, InformationItem, Topic
+from gongkai.search import highlight
+from gongkai.search import query as search_query
+from gongkai.search.text import ParsedQuery, parse_query
 
 
 @dataclass(frozen=True)
@@ -104,23 +110,32 @@ class ListFilters:
     def column_name(self) -> str:
         return self.entries[0].name if self.entries else "法定主动公开内容"
 
-    def query(self, *, page: int | None = None) -> str:
-        """The query string of these filters (for pagination links)."""
-        params: list[tuple[str, str]] = []
+    def params(self) -> dict[str, str]:
+        out: dict[str, str] = {}
         if self.organization is not None:
-            params.append(("org", self.organization.code))
+            out["org"] = self.organization.code
         if self.entries:
-            params.append(("catalogue", self.entries[0].code))
+            out["catalogue"] = self.entries[0].code
         if self.topic_code:
-            params.append(("topic", self.topic_code))
+            out["topic"] = self.topic_code
         if self.year:
-            params.append(("year", str(self.year)))
+            out["year"] = str(self.year)
         if self.validity:
-            params.append(("validity", self.validity))
+            out["validity"] = self.validity
         if self.keyword:
-            params.append(("q", self.keyword))
+            out["q"] = self.keyword
+        return out
+
+    def query(self, *, page: int | None = None, **changes: str | None) -> str:
+        """The query string of these filters, with ``changes`` (None removes a parameter)."""
+        params = self.params()
+        for key, value in changes.items():
+            if value is None:
+                params.pop(key, None)
+            else:
+                params[key] = value
         if page:
-            params.append(("page", str(page)))
+            params["page"] = str(page)
         return urlencode(params)
 
 
@@ -224,8 +239,180 @@ def filtered_items(filters: ListFilters, organizations: list[Organization]) -> Q
     if filters.validity:
         items = items.filter(validity_condition(filters.validity, timezone.localdate()))
     if filters.keyword:
-        items = items.filter(live_revision__title__icontains=filters.keyword)
+        parsed = parse_query(filters.keyword)
+        items = items.filter(pk__in=search_query.matching(parsed.terms)) if parsed else items.none()
     return items
+
+
+# ---------------------------------------------------------------------------------------------------
+# Search: the list filters plus full-text terms, ranked, with facets and highlighted snippets.
+
+SEARCH_PER_PAGE = 20
+SEARCH_MAX_PAGE = 500  # deeper pages are refused politely (nobody reads them; crawlers use the sitemap)
+FACET_LIMIT = 12
+
+
+@dataclass(frozen=True)
+class Hit:
+    item: InformationItem
+    score: int
+    title: SafeString
+    snippet: SafeString | None
+    snippet_field: str  # which text the snippet comes from ("正文", "内容概述", "附件"), "" if none
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str  # the query-string value that selects it
+    label: str
+    count: int
+    selected: bool
+    query: str = ""  # the query string that selects it (or, when selected, removes it)
+
+
+def search_orders() -> list[tuple[str, str]]:
+    return list(search_query.ORDERS.items())
+
+
+def _with_links(facets: dict[str, list[FacetValue]], filters: ListFilters, order: str) -> dict:
+    extra = {"order": order} if order != "relevance" else {}
+    return {
+        key: [
+            replace(v, query=filters.query(**{key: None if v.selected else v.value}, **extra)) for v in values
+        ]
+        for key, values in facets.items()
+    }
+
+
+@dataclass
+class SearchResults:
+    query: ParsedQuery
+    order: str
+    hits: list[Hit]
+    count: int
+    page: int
+    num_pages: int
+    facets: dict[str, list[FacetValue]]
+    messages: list[str]
+
+
+def _facets(
+    items: QuerySet[InformationItem], filters: ListFilters
+) -> tuple[int, dict[str, list[FacetValue]]]:
+    """Counts by year, catalogue entry, topic, validity and publisher, from one grouped query."""
+    today = timezone.localdate()
+    state = Case(
+        When(validity_condition("abolished", today), then=Value("abolished")),
+        When(validity_condition("expired", today), then=Value("expired")),
+        default=Value("valid"),
+    )
+    rows = list(
+        items.order_by()
+        .annotate(
+            f_year=ExtractYear("published_at"),
+            f_entry=F("live_revision__catalogue_entry"),
+            f_topic=F("live_revision__topic"),
+            f_org=F("organization"),
+            f_state=state,
+        )
+        .values("f_year", "f_entry", "f_topic", "f_org", "f_state")
+        .annotate(n=Count("pk"))
+    )
+    total = sum(row["n"] for row in rows)
+    tallies: dict[str, Counter] = {
+        key: Counter() for key in ("f_year", "f_entry", "f_topic", "f_org", "f_state")
+    }
+    for row in rows:
+        for key, tally in tallies.items():
+            if row[key] is not None:
+                tally[row[key]] += row["n"]
+    entries = CatalogueEntry.objects.in_bulk(list(tallies["f_entry"]))
+    topics = Topic.objects.in_bulk(list(tallies["f_topic"]))
+    orgs = Organization.objects.in_bulk(list(tallies["f_org"]))
+    chosen_entry = filters.entries[0].code if filters.entries else ""
+    facets = {
+        "year": [
+            FacetValue(str(year), f"{year}年", n, year == filters.year)
+            for year, n in sorted(tallies["f_year"].items(), reverse=True)
+        ],
+        "catalogue": [
+            FacetValue(entries[pk].code, entries[pk].name, n, entries[pk].code == chosen_entry)
+            for pk, n in tallies["f_entry"].most_common(FACET_LIMIT)
+            if pk in entries
+        ],
+        "topic": [
+            FacetValue(topics[pk].code, topics[pk].name, n, topics[pk].code == filters.topic_code)
+            for pk, n in tallies["f_topic"].most_common(FACET_LIMIT)
+            if pk in topics
+        ],
+        "validity": [
+            FacetValue(code, label, tallies["f_state"][code], code == filters.validity)
+            for code, label in VALIDITY_CHOICES.items()
+            if tallies["f_state"][code]
+        ],
+        "org": [
+            FacetValue(
+                orgs[pk].code,
+                orgs[pk].name,
+                n,
+                filters.organization is not None and pk == filters.organization.pk,
+            )
+            for pk, n in tallies["f_org"].most_common(FACET_LIMIT)
+            if pk in orgs
+        ],
+    }
+    return total, facets
+
+
+def _hit(item: InformationItem, score: int, terms: list[str]) -> Hit:
+    from gongkai.search.index import item_fields
+    from gongkai.search.models import Field
+
+    revision = item.live_revision
+    fields = item_fields(item)
+    for source, label in ((Field.BODY, "正文"), (Field.SUMMARY, "内容概述"), (Field.ATTACHMENTS, "附件")):
+        found = highlight.snippet(fields[source], terms)
+        if found is not None:
+            return Hit(item, score, highlight.highlight(revision.title, terms), found, label)
+    return Hit(item, score, highlight.highlight(revision.title, terms), None, "")
+
+
+def search(
+    filters: ListFilters,
+    organizations: list[Organization],
+    *,
+    order: str = "relevance",
+    page: int = 1,
+    per_page: int = SEARCH_PER_PAGE,
+) -> SearchResults:
+    """Published items matching every term of ``filters.keyword`` and the other filters.
+
+    Three queries whatever the size of the result: the page of ids, the facet counts (which also give
+    the total), and the items of the page (with their attachments, for the snippets).
+    """
+    parsed = parse_query(filters.keyword)
+    messages = list(parsed.messages)
+    order = order if order in search_query.ORDERS else "relevance"
+    if not parsed:
+        return SearchResults(parsed, order, [], 0, 1, 0, {}, messages)
+    base = filtered_items(replace(filters, keyword=""), organizations)
+    matching = base.filter(pk__in=search_query.matching(parsed.terms))
+    count, facets = _facets(matching, filters)
+    facets = _with_links(facets, filters, order)
+    num_pages = max(1, -(-count // per_page))
+    if page > SEARCH_MAX_PAGE:
+        messages.append(f"检索结果最多显示前{SEARCH_MAX_PAGE}页,请增加检索词或筛选条件。")
+    page = max(1, min(page, num_pages, SEARCH_MAX_PAGE))
+    ranked = search_query.ranked(
+        parsed.terms, base, order=order, limit=per_page, offset=(page - 1) * per_page
+    )
+    items = (
+        InformationItem.objects.with_live()
+        .prefetch_related("live_revision__attachments")
+        .in_bulk([pk for pk, _score in ranked])
+    )
+    hits = [_hit(items[pk], score, parsed.terms) for pk, score in ranked if pk in items]
+    return SearchResults(parsed, order, hits, count, page, num_pages, facets, messages)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("xxgk/", views.xxgk_home, name="xxgk"),
     path("xxgk/list/", views.item_list, name="list"),
+    path("xxgk/search/", views.search, name="search"),
     path("xxgk/guide/", views.portal_page, {"kind": "guide"}, name="guide"),
     path("xxgk/rules/", views.portal_page, {"kind": "rules"}, name="rules"),
     path("xxgk/feed/<str:code>.rss", ColumnRssFeed(), name="feed_rss"),

@@ -115,6 +115,58 @@ def item_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _page_number(value: str | None) -> int:
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 7 else 1
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    """全站检索: every published item containing all the words typed, with the list page's filters,
+    facets, highlighted snippets, and relevance or date order."""
+    organizations = list(selectors.public_organizations())
+    filters = selectors.parse_list_filters(request.GET, organizations)
+    organization = filters.organization
+    site = site_for(request, organization, several=len(organizations) > 1)
+    order = request.GET.get("order") or "relevance"
+    results = selectors.search(
+        filters, organizations, order=order, page=_page_number(request.GET.get("page"))
+    )
+    base_query = filters.query()
+    order_query = f"&order={results.order}" if results.order != "relevance" else ""
+    today = timezone.localdate()
+    return render(
+        request,
+        "portal/search.html",
+        {
+            "site": site,
+            "organization": organization,
+            "organizations": organizations if len(organizations) > 1 else [],
+            "filters": filters,
+            "results": results,
+            "messages_list": filters.messages + results.messages,
+            "validity_labels": {
+                hit.item.pk: Validity(hit.item.validity_on(today)).label for hit in results.hits
+            },
+            "facet_titles": {
+                "year": _("发布年份"),
+                "catalogue": _("目录分类"),
+                "topic": _("主题"),
+                "validity": _("有效性"),
+                "org": _("发布机构"),
+            },
+            "orders": selectors.search_orders(),
+            "base_query": base_query,
+            "order_query": order_query,
+            "column_name": _("检索"),
+            "breadcrumbs": [
+                (_("首页"), site.home_url),
+                (_("政府信息公开"), site.xxgk_url),
+                (_("检索"), None),
+            ],
+        },
+    )
+
+
 @require_safe
 def portal_page(request: HttpRequest, kind: str) -> HttpResponse:
     organization, organizations = chosen_organization(request)

@@ -203,6 +203,8 @@ class Attachment(models.Model):
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
+    # Text read from a PDF, .docx or .txt on upload (search, content review); None = not read yet.
+    text = models.TextField(_("附件文本"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("附件")

@@ -30,6 +30,7 @@ from .constants import (
 )
 from .content import CONTENT_FIELDS, clean_content, submission_failures
 from .exceptions import StaleEdit, WorkflowError
+from .extract import EXTRACTABLE, extract_text
 from .files import check_upload
 from .models import ApprovalForm, Attachment, InformationItem, ReviewStep, ReviewTask, Revision
 from .numbering import allocate_index_number
@@ -160,6 +161,11 @@ def attach_file(*, user: User, item: InformationItem, upload) -> Attachment:
         sha256=checked.sha256,
         uploaded_by=user,
     )
+    upload.seek(0)
+    attachment.text = (
+        extract_text(upload.read(), checked.extension) if checked.extension in EXTRACTABLE else ""
+    )
+    upload.seek(0)
     attachment.file.save(f"{checked.sha256[:16]}.{checked.extension}", upload, save=False)
     try:
         with transaction.atomic():

@@ -16,3 +16,12 @@ def attachment_url(attachment) -> str:
 @register.simple_tag
 def item_url(item) -> str:
     return links.item_url(item)
+
+
+@register.filter
+def get_item(mapping, key):
+    """``mapping|get_item:key`` — a dict lookup with a variable key (None when absent)."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
