@@ -11,6 +11,7 @@ PATHS = {
     "/api/v1/staff/items/{item_id}/reject": {"post"},
     "/api/v1/staff/items/{item_id}/publish": {"post"},
     "/api/v1/items": {"get"},
+    "/api/v1/search": {"get"},
     "/api/v1/items/{index_number}": {"get"},
 }
 

@@ -24,7 +24,7 @@ TITLE = "关于举办2026年晋中市非物质文化遗产展演活动的通知"
 def found(q, **params):
     organizations = list(selectors.public_organizations())
     filters = selectors.parse_list_filters({"q": q, **params}, organizations)
-    return selectors.search(filters, organizations, order=params.get("order", "relevance"), per_page=100)
+    return selectors.search(filters, organizations, order=params.get("order", "relevance"), limit=100)
 
 
 def titles(q, **params):
@@ -44,7 +44,13 @@ def test_every_substring_of_two_or_more_characters_of_a_title_finds_it(publish):
 def test_a_document_number_is_found_whatever_brackets_are_typed(publish):
     item = publish(document_number="市文旅发〔2026〕12号", title="通知甲")
     publish(document_number="市文旅发〔2025〕12号", title="通知乙")
-    for typed in ("市文旅发〔2026〕12号", "市文旅发[2026]12号", "市文旅发(2026)12号", "市文旅发（2026）12号", "文旅发2026 12号"):
+    for typed in (
+        "市文旅发〔2026〕12号",
+        "市文旅发[2026]12号",
+        "市文旅发(2026)12号",
+        "市文旅发（2026）12号",
+        "文旅发2026 12号",
+    ):
         assert [hit.item.pk for hit in found(typed).hits] == [item.pk], typed
 
 
@@ -75,7 +81,9 @@ def test_text_of_pdf_and_docx_attachments_is_searched(staff, django_capture_on_c
     services.attach_file(
         user=staff.drafter,
         item=item,
-        upload=SimpleUploadedFile("细则.pdf", pdf_bytes("晋中市非物质文化遗产保护条例实施细则"), "application/pdf"),
+        upload=SimpleUploadedFile(
+            "细则.pdf", pdf_bytes("晋中市非物质文化遗产保护条例实施细则"), "application/pdf"
+        ),
     )
     services.attach_file(
         user=staff.drafter,
@@ -140,12 +148,16 @@ def _submitted(staff, **data):
     return item
 
 
-def test_withdrawing_removes_it_and_a_new_revision_replaces_the_old_text(staff, publish, django_capture_on_commit_callbacks):
+def test_withdrawing_removes_it_and_a_new_revision_replaces_the_old_text(
+    staff, publish, django_capture_on_commit_callbacks
+):
     item = publish(title="旧标题的通知", body="<p>旧的正文</p>")
     with django_capture_on_commit_callbacks(execute=True):
         services.start_revision(user=staff.drafter, item=item)
         item = InformationItem.objects.get(pk=item.pk)
-        services.update_draft(user=staff.drafter, item=item, data={"title": "新标题的通知", "body": "<p>新的正文</p>"})
+        services.update_draft(
+            user=staff.drafter, item=item, data={"title": "新标题的通知", "body": "<p>新的正文</p>"}
+        )
         services.submit_for_review(user=staff.drafter, item=item)
         item = review_through(staff, item)
         services.publish(user=staff.editor, item=item)
@@ -186,7 +198,17 @@ def test_filters_and_facets(staff, publish):
 
 @pytest.mark.parametrize(
     "q",
-    ["' OR 1=1 --", '"文化" OR *', "NEAR(文化 旅游)", "文化 AND NOT 旅游", "\\x00", "%_%", "'文化':*", "文化 <-> 旅游", "^文化"],
+    [
+        "' OR 1=1 --",
+        '"文化" OR *',
+        "NEAR(文化 旅游)",
+        "文化 AND NOT 旅游",
+        "\\x00",
+        "%_%",
+        "'文化':*",
+        "文化 <-> 旅游",
+        "^文化",
+    ],
 )
 def test_hostile_queries_are_just_text(publish, q):
     publish(title="文化旅游通知")
@@ -205,9 +227,17 @@ def test_the_search_page(client, publish):
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"q": ""}, {"q": "〔〕"}, {"q": "文化", "page": "99999999999999"}, {"q": "文化", "page": "-1"},
-     {"q": "文化", "order": "bogus"}, {"q": "文化", "year": "abc"}, {"q": "文化", "catalogue": "nope"},
-     {"q": "文" * 1000}],
+    [
+        {},
+        {"q": ""},
+        {"q": "〔〕"},
+        {"q": "文化", "page": "99999999999999"},
+        {"q": "文化", "page": "-1"},
+        {"q": "文化", "order": "bogus"},
+        {"q": "文化", "year": "abc"},
+        {"q": "文化", "catalogue": "nope"},
+        {"q": "文" * 1000},
+    ],
 )
 def test_the_search_page_never_fails_on_odd_input(client, publish, params):
     publish(title="文化旅游通知")

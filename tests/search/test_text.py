@@ -9,7 +9,13 @@ from gongkai.search import backends, text
 
 
 def test_brackets_spaces_punctuation_and_width_do_not_matter():
-    forms = ["晋市文旅发〔2026〕3号", "晋市文旅发[2026]3号", "晋市文旅发(2026)3号", "晋市文旅发（２０２６）３号", "晋市文旅发 2026 3号"]
+    forms = [
+        "晋市文旅发〔2026〕3号",
+        "晋市文旅发[2026]3号",
+        "晋市文旅发(2026)3号",
+        "晋市文旅发（２０２６）３号",
+        "晋市文旅发 2026 3号",
+    ]
     assert {text.normalize(f) for f in forms} == {"晋市文旅发20263号"}
 
 

@@ -233,12 +233,54 @@ class PublicPage(Schema):
 
 
 class PublicFilters(Schema):
+    """The filters of the public list and search pages (/xxgk/list/, /xxgk/search/), same meaning."""
+
     organization: Code | None = Field(None, description="机构代码")
-    year: int | None = Field(None, ge=1949, le=2999, description="成文年份")
-    catalogue_entry: Code | None = Field(None, description="目录分类代码")
+    year: int | None = Field(None, ge=1949, le=2999, description="发布年份")
+    catalogue_entry: Code | None = Field(None, description="目录分类代码(含其下级分类)")
     topic: Code | None = Field(None, description="主题分类代码")
+    validity: Literal["valid", "abolished", "expired"] | None = Field(
+        None, description="有效性:valid 有效 / abolished 已废止 / expired 已失效(按今天的日期)"
+    )
     limit: int = Field(20, ge=1, le=100, description="每页条数,最多100")
     offset: int = Field(0, ge=0, le=10_000_000)
+
+
+class SearchFilters(PublicFilters):
+    q: str = Field(
+        min_length=1,
+        max_length=200,
+        description="检索词:标题、文号、内容概述、正文和附件文本中的任意连续文字(两个字以上);"
+        "多个词用空格分开,须同时包含;文号括号〔〕[]()不限。",
+    )
+    order: Literal["relevance", "date"] = Field("relevance", description="relevance 相关度 / date 发布时间")
+    offset: int = Field(0, ge=0, le=10_000, description="最多可翻到第10000条")
+
+
+class SearchHitOut(PublicItemOut):
+    score: int = Field(description="相关度:标题命中10000、文号1000、概述100、正文10、附件1,按检索词累加")
+    title_highlighted: str = Field(description="标题(HTML,已转义,命中处为 <mark>)")
+    snippet: str = Field(description="命中处前后的摘录(纯文本);无摘录时为空")
+    snippet_highlighted: str = Field(description="摘录(HTML,已转义,命中处为 <mark>)")
+    snippet_field: str = Field(description="摘录来自:正文 / 内容概述 / 附件")
+
+
+class FacetOut(Schema):
+    value: str
+    label: str
+    count: int
+
+
+class SearchPageOut(Schema):
+    count: int
+    limit: int
+    offset: int
+    terms: list[str] = Field(description="实际使用的检索词(规范化后)")
+    messages: list[str] = Field(description="对检索词或筛选条件所做调整的说明")
+    facets: dict[str, list[FacetOut]] = Field(
+        description="分面统计:year / catalogue / topic / validity / org"
+    )
+    items: list[SearchHitOut]
 
 
 class ErrorOut(Schema):

@@ -248,7 +248,9 @@ def filtered_items(filters: ListFilters, organizations: list[Organization]) -> Q
 # Search: the list filters plus full-text terms, ranked, with facets and highlighted snippets.
 
 SEARCH_PER_PAGE = 20
-SEARCH_MAX_PAGE = 500  # deeper pages are refused politely (nobody reads them; crawlers use the sitemap)
+SEARCH_MAX_OFFSET = (
+    10_000  # deeper results are refused politely (nobody reads them; crawlers use the sitemap)
+)
 FACET_LIMIT = 12
 
 
@@ -290,10 +292,18 @@ class SearchResults:
     order: str
     hits: list[Hit]
     count: int
-    page: int
-    num_pages: int
+    offset: int
+    limit: int
     facets: dict[str, list[FacetValue]]
     messages: list[str]
+
+    @property
+    def page(self) -> int:
+        return self.offset // self.limit + 1
+
+    @property
+    def num_pages(self) -> int:
+        return min(-(-self.count // self.limit), SEARCH_MAX_OFFSET // self.limit + 1)
 
 
 def _facets(
@@ -382,8 +392,8 @@ def search(
     organizations: list[Organization],
     *,
     order: str = "relevance",
-    page: int = 1,
-    per_page: int = SEARCH_PER_PAGE,
+    offset: int = 0,
+    limit: int = SEARCH_PER_PAGE,
 ) -> SearchResults:
     """Published items matching every term of ``filters.keyword`` and the other filters.
 
@@ -394,25 +404,23 @@ def search(
     messages = list(parsed.messages)
     order = order if order in search_query.ORDERS else "relevance"
     if not parsed:
-        return SearchResults(parsed, order, [], 0, 1, 0, {}, messages)
+        return SearchResults(parsed, order, [], 0, offset, limit, {}, messages)
     base = filtered_items(replace(filters, keyword=""), organizations)
     matching = base.filter(pk__in=search_query.matching(parsed.terms))
     count, facets = _facets(matching, filters)
     facets = _with_links(facets, filters, order)
-    num_pages = max(1, -(-count // per_page))
-    if page > SEARCH_MAX_PAGE:
-        messages.append(f"检索结果最多显示前{SEARCH_MAX_PAGE}页,请增加检索词或筛选条件。")
-    page = max(1, min(page, num_pages, SEARCH_MAX_PAGE))
-    ranked = search_query.ranked(
-        parsed.terms, base, order=order, limit=per_page, offset=(page - 1) * per_page
-    )
+    if offset > SEARCH_MAX_OFFSET:
+        messages.append(f"检索结果最多显示前{SEARCH_MAX_OFFSET}条,请增加检索词或筛选条件。")
+        offset = SEARCH_MAX_OFFSET
+    ranked = search_query.ranked(parsed.terms, base, order=order, limit=limit, offset=offset)
     items = (
         InformationItem.objects.with_live()
+        .select_related("replaced_by")
         .prefetch_related("live_revision__attachments")
         .in_bulk([pk for pk, _score in ranked])
     )
     hits = [_hit(items[pk], score, parsed.terms) for pk, score in ranked if pk in items]
-    return SearchResults(parsed, order, hits, count, page, num_pages, facets, messages)
+    return SearchResults(parsed, order, hits, count, offset, limit, facets, messages)
 
 
 # ---------------------------------------------------------------------------------------------------

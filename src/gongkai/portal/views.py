@@ -116,7 +116,10 @@ def item_list(request: HttpRequest) -> HttpResponse:
 
 
 def _page_number(value: str | None) -> int:
-    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 7 else 1
+    """A page number from the query string: 1 unless it is a plain positive number (capped)."""
+    if value and value.isascii() and value.isdigit():
+        return max(1, min(int(value[:7]), 10**6))
+    return 1
 
 
 @require_safe
@@ -128,8 +131,10 @@ def search(request: HttpRequest) -> HttpResponse:
     organization = filters.organization
     site = site_for(request, organization, several=len(organizations) > 1)
     order = request.GET.get("order") or "relevance"
+    page = _page_number(request.GET.get("page"))
+    per_page = selectors.SEARCH_PER_PAGE
     results = selectors.search(
-        filters, organizations, order=order, page=_page_number(request.GET.get("page"))
+        filters, organizations, order=order, offset=(page - 1) * per_page, limit=per_page
     )
     base_query = filters.query()
     order_query = f"&order={results.order}" if results.order != "relevance" else ""
