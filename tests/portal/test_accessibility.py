@@ -1,5 +1,5 @@
 """WCAG 2.1 AA on the public pages (issue 3 item 5, 适老化): axe-core finds no violations on the platform's
-home, the list page, an item page and the 网民纠错 form, in the normal and the high-contrast mode; the
+home, the list page, an item page, the search page and the 网民纠错 form, in the normal and the high-contrast mode; the
 high-contrast mode is switched by keyboard and remembered.
 
 axe-core is vendored in tests/vendor (MPL-2.0). The pages' strict Content-Security-Policy forbids inline
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from gongkai.portal.links import item_url
+from gongkai.search.models import SearchChunk
 from tests.browser import launch, needs_chromium
 from tests.factories import CatalogueEntryFactory, make_published, make_staff
 
@@ -36,11 +37,14 @@ def pages(transactional_db):
     item = make_published(staff, title="关于开展2026年非物质文化遗产展演活动的通知")
     for n in range(21):  # enough for the pagination links
         make_published(staff, title=f"文化和旅游工作动态第{n:02d}期")
+    assert SearchChunk.objects.filter(item=item).exists()  # indexed after each commit
     return {
         "home": "/xxgk/",
         "list": "/xxgk/list/?catalogue=zcwj",
         "item": item_url(item),
         "jiucuo": "/xxgk/jiucuo/?page=/xxgk/",
+        "search": "/xxgk/search/?q=文化和旅游",  # 22 hits: results, facets and pagination
+        "search-empty": "/xxgk/search/?q=不存在的词语",
     }
 
 
