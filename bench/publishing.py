@@ -8,34 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import sys
-import tempfile
 import time
 
 
 def _configure(db: str) -> None:
-    if db == "sqlite":
-        path = os.path.join(tempfile.mkdtemp(prefix="gongkai-bench-"), "bench.sqlite3")
-        os.environ["GONGKAI_DATABASE_URL"] = f"sqlite:///{path}"
-    else:
-        import psycopg
+    from bench.common import configure
 
-        base = os.environ.get("GONGKAI_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS gongkai_bench")
-            conn.execute("CREATE DATABASE gongkai_bench")
-        os.environ["GONGKAI_DATABASE_URL"] = f"{base}/gongkai_bench"
-    os.environ.setdefault("GONGKAI_SECRET_KEY", "bench-only-secret-key")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "gongkai.config.settings"
-    sys.path.insert(0, os.getcwd())
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    configure(db)
 
 
 def _one_item(staff, services, factories) -> None:

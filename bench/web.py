@@ -278,6 +278,7 @@ def _wrk(
     threads: int = 2,
     paths: list[str] | None = None,
     timeout: int = 2,
+    user_agent: str | None = None,
 ) -> dict:
     """One wrk run; the Lua script prints its summary as one JSON line (see bench/wrk_report.lua)."""
     wrk = shutil.which("wrk")
@@ -292,6 +293,7 @@ def _wrk(
         f"--timeout={timeout}s",
         "-H",
         f"{PROXY_HEADER[0]}: {PROXY_HEADER[1]}",
+        *(["-H", f"User-Agent: {user_agent}"] if user_agent else []),
         "-s",
         str(script),
         url,
@@ -347,48 +349,58 @@ def _profile(master_pid: int, seconds: int, out: Path) -> subprocess.Popen:
             "--output",
             str(out),
             "--nonblocking",
+            "--gil",  # samples of the thread holding the GIL: CPU spent in Python, not waits
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
 
 
-# Buckets, first match wins, over the frames of a sample from the outermost: what a request spends on.
+# Buckets for a sample: the first bucket any of its frames falls in (so a query run from a template
+# counts as database work, and Django's generic code only what is left).
 PROFILE_BUCKETS = [
-    ("template rendering", ("django/template/",)),
-    ("database: driver and wire", ("psycopg/", "sqlite3/base.py", "dbapi2")),
-    ("ORM: building queries and rows", ("django/db/models/",)),
-    ("middleware and handler", ("django/core/handlers/", "django/middleware/", "whitenoise/", "axes/")),
-    ("url resolving", ("django/urls/",)),
+    ("database driver and wire (psycopg / sqlite3)", ("psycopg/", "psycopg_binary", "sqlite3/")),
+    ("ORM: compiling SQL, building model rows", ("django/db/",)),
+    ("templates", ("django/template/", "templatetags/")),
+    ("Gongkai code (views, selectors, models)", ("gongkai/",)),
+    ("Django handler, middleware, URLs", ("django/", "whitenoise/", "axes/", "asgiref/")),
+    ("gunicorn (HTTP parsing, socket I/O)", ("gunicorn/",)),
 ]
 
 
+def _bucket(frames: list[str]) -> str:
+    for name, needles in PROFILE_BUCKETS:
+        if any(needle in frame for frame in frames for needle in needles):
+            return name
+    return "other"
+
+
 def _summarise_profile(raw: Path) -> dict:
-    """Collapsed stacks → share of worker samples per bucket, and the heaviest functions (inclusive)."""
-    samples: collections.Counter[str] = collections.Counter()
+    """py-spy's collapsed stacks (GIL holder only) → share of CPU samples per bucket and the heaviest
+    functions, inclusive, line numbers dropped."""
+    buckets: collections.Counter[str] = collections.Counter()
     functions: collections.Counter[str] = collections.Counter()
     total = 0
     for line in raw.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
-        if not count.isdigit() or "handle_request" not in stack and "handle(" not in stack:
-            continue  # idle workers, the arbiter, the poller
+        if not count.isdigit():
+            continue
         n = int(count)
+        frames = [
+            re.sub(r":\d+\)$", ")", frame)
+            for frame in stack.split(";")
+            if not frame.startswith(("process ", "thread "))
+        ]
         total += n
-        frames = stack.split(";")
-        bucket = "other Python (views, selectors, gunicorn)"
-        for name, needles in PROFILE_BUCKETS:
-            if any(needle in frame for frame in frames for needle in needles):
-                bucket = name
-                break
-        samples[bucket] += n
+        buckets[_bucket(frames)] += n
         for frame in set(frames):
             functions[frame] += n
     if not total:
         return {}
     return {
         "samples": total,
-        "buckets": {name: round(100 * n / total, 1) for name, n in samples.most_common()},
-        "functions": [(frame, round(100 * n / total, 1)) for frame, n in functions.most_common(40)],
+        "buckets %": {name: round(100 * n / total, 1) for name, n in buckets.most_common()},
+        "functions %": [(frame, round(100 * n / total, 1)) for frame, n in functions.most_common(60)],
     }
 
 
@@ -397,11 +409,12 @@ def _summarise_profile(raw: Path) -> dict:
 
 
 def _item_mode(base: str, page: str, args, master_pid: int, work: Path) -> dict:
-    _wrk(base + page, connections=args.connections, seconds=5)  # warm-up: imports, template cache
+    agent = args.user_agent
+    _wrk(base + page, connections=args.connections, seconds=5, user_agent=agent)  # warm-up
     profiler = None
     if args.profile:
         profiler = _profile(master_pid, args.duration, Path(args.profile))
-    run = _wrk(base + page, connections=args.connections, seconds=args.duration)
+    run = _wrk(base + page, connections=args.connections, seconds=args.duration, user_agent=agent)
     figures = {
         "req/s": round(run["rps"]),
         "p50 ms": round(run["p50_ms"], 1),
@@ -419,11 +432,10 @@ def _item_mode(base: str, page: str, args, master_pid: int, work: Path) -> dict:
     }
 
 
-def _static_mode(base_app: str, page: str, args, env: dict[str, str], work: Path, app_port: int) -> dict:
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
+def _export_behind_nginx(env: dict[str, str], work: Path, app_port: int, page: str):
+    """Export every page (portal/export.py, in this process, with gunicorn's settings), copy the one
+    under test to a plain directory, start nginx; checks that the page really comes from the file and
+    that a page without a file falls back to the application."""
     from gongkai.portal import export
 
     export_dir = Path(env["GONGKAI_EXPORT_DIR"])
@@ -433,16 +445,14 @@ def _static_mode(base_app: str, page: str, args, env: dict[str, str], work: Path
     plain = work / "plain"
     (plain / "plain").mkdir(parents=True)
     shutil.copyfile(exported, plain / "plain" / "index.html")
+    (plain / "plain" / "index.html").chmod(0o644)
     for directory in (work, export_dir, plain):  # nginx's workers run as another user
         for path in [directory, *directory.rglob("*")]:
             if path.is_dir():
                 path.chmod(0o755)
-    (plain / "plain" / "index.html").chmod(0o644)
-    views_before = _view_count(index_number)
-
     nginx, port, log = _nginx(work, app_port, export_dir, plain)
+    base = f"http://127.0.0.1:{port}"
     try:
-        base = f"http://127.0.0.1:{port}"
         _wait_until_up(base + "/plain/index.html", nginx, log)
         status, headers, body = _get(base + page)
         if status != 200 or headers.get("X-Gongkai-Export") != "1" or body != exported.read_bytes():
@@ -450,6 +460,17 @@ def _static_mode(base_app: str, page: str, args, env: dict[str, str], work: Path
         status, _, _ = _get(base + "/xxgk/items/NO-SUCH/2026-99999/")
         if status != 404:
             raise RuntimeError(f"the fallback to the application answered {status}, not 404")
+    except BaseException:
+        _stop(nginx, signal.SIGQUIT)
+        raise
+    return nginx, base, report.written
+
+
+def _static_mode(page: str, args, env: dict[str, str], work: Path, app_port: int) -> dict:
+    index_number = page.removeprefix("/xxgk/items/").removesuffix("/")
+    views_before = _view_count(index_number)
+    nginx, base, written = _export_behind_nginx(env, work, app_port, page)
+    try:
         _wrk(base + page, connections=args.connections, seconds=3)  # warm-up
         _wrk(base + "/plain/index.html", connections=args.connections, seconds=3)
         exported_runs, plain_runs = [], []
@@ -471,7 +492,7 @@ def _static_mode(base_app: str, page: str, args, env: dict[str, str], work: Path
             "ratio %": round(100 * ratio, 1),
             "exported p99 ms": round(max(run["p99_ms"] for run in exported_runs), 2),
             "plain p99 ms": round(max(run["p99_ms"] for run in plain_runs), 2),
-            "pages exported": report.written,
+            "pages exported": written,
             "views counted": _view_count(index_number) - views_before,
             "errors": errors,
         },
@@ -480,27 +501,29 @@ def _static_mode(base_app: str, page: str, args, env: dict[str, str], work: Path
     }
 
 
-def _mixed_mode(base: str, numbers: list[str], args, log: Path) -> dict:
+def _mixed_mode(base: str, numbers: list[str], args, log: Path, nginx_setup) -> dict:
+    """A third each: the list page, item pages (rotating over 50 items) and the search page."""
     from urllib.parse import quote
 
     items = [f"/xxgk/items/{quote(number)}/" for number in numbers[:50]]
     search = f"/xxgk/search/?q={quote(SEARCH_WORD)}"
     pages = {"list": "/xxgk/list/", "item": items[0], "search": search}
     status = {name: _get(base + path)[0] for name, path in pages.items()}
-    paths = ["/xxgk/list/", *items]
-    left_out = ""
-    if status["search"] == 404:
-        left_out = "search 404: not built yet, left out"
-    else:
-        paths += [search] * 10  # about as often as the list page and the item pages together / 5
-    _wrk(base + "/xxgk/list/", connections=20, seconds=3, paths=paths)  # warm-up
-    run = _wrk(
-        base + "/xxgk/list/",
-        connections=args.mixed_connections,
-        seconds=args.mixed_duration,
-        paths=paths,
-        threads=2,
-    )
+    with_search = status["search"] != 404
+    paths = [path for item in items for path in ("/xxgk/list/", item, *([search] if with_search else []))]
+    nginx = None
+    if args.via == "nginx":
+        nginx, base, _written = nginx_setup()
+    try:
+        _wrk(base + "/xxgk/list/", connections=20, seconds=3, paths=paths)  # warm-up
+        run = _wrk(
+            base + "/xxgk/list/",
+            connections=args.mixed_connections,
+            seconds=args.mixed_duration,
+            paths=paths,
+        )
+    finally:
+        _stop(nginx, signal.SIGQUIT)
     figures = {
         "req/s": round(run["rps"]),
         "p50 ms": round(run["p50_ms"], 1),
@@ -508,18 +531,18 @@ def _mixed_mode(base: str, numbers: list[str], args, log: Path) -> dict:
         "max ms": round(run["max_ms"], 1),
         "non-2xx/3xx": run["status_errors"],
         "socket errors": run["socket_errors"],
-        "timeouts": run["timeouts"],
+        "timeouts (2 s)": run["timeouts"],
         "first answers": ", ".join(f"{name} {code}" for name, code in status.items()),
     }
-    if left_out:
-        figures["search"] = left_out
+    if not with_search:
+        figures["search"] = "404 (not built yet): left out, rerun later"
     errors = _errors_in_log(log)
     if errors:
         figures["errors by path"] = errors
     failed = run["status_errors"] + run["socket_errors"] + run["timeouts"]
     return {
         "figures": figures,
-        "target": f"0 errors, {args.mixed_connections} connections × {args.mixed_duration} s",
+        "target": f"0 errors: {args.mixed_connections} connections × {args.mixed_duration} s",
         "met": failed == 0 and all(code == 200 for name, code in status.items() if name != "search"),
     }
 
@@ -540,9 +563,11 @@ def run(args) -> dict:
         if args.mode == "item":
             result = _item_mode(base, page, args, gunicorn.pid, work)
         elif args.mode == "static":
-            result = _static_mode(base, page, args, env, work, app_port)
+            result = _static_mode(page, args, env, work, app_port)
         else:
-            result = _mixed_mode(base, numbers, args, log)
+            result = _mixed_mode(
+                base, numbers, args, log, lambda: _export_behind_nginx(env, work, app_port, page)
+            )
     finally:
         _stop(gunicorn)
         if args.db == "postgres":
@@ -559,6 +584,10 @@ def run(args) -> dict:
     )
     if args.mode in ("item", "static"):
         config += f", {args.connections} conns × {args.duration} s"
+    if args.mode == "mixed":
+        config += f", {'nginx + static export' if args.via == 'nginx' else 'gunicorn directly'}"
+    if args.mode == "item" and args.user_agent:
+        config += f", User-Agent {args.user_agent!r} (views not counted)"
     print(f"setup {setup_seconds:.1f} s", file=sys.stderr)
     return {
         "benchmark": f"public pages: {args.mode}",
@@ -579,6 +608,12 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=25)
     parser.add_argument("--mixed-connections", type=int, default=200)
     parser.add_argument("--mixed-duration", type=int, default=60)
+    parser.add_argument(
+        "--via", choices=["gunicorn", "nginx"], default="gunicorn", help="mixed mode: whom wrk talks to"
+    )
+    parser.add_argument(
+        "--user-agent", help="item mode: e.g. 'bench-bot' to see the page without its view-count write"
+    )
     parser.add_argument("--profile", help="item mode: write py-spy's collapsed stacks here and summarise")
     args = parser.parse_args()
     print(json.dumps(run(args), ensure_ascii=False))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gongkai.portal.links import item_url
-from gongkai.search.models import SearchChunk
+from gongkai.search.models import SearchText
 from tests.browser import launch, needs_chromium
 from tests.factories import CatalogueEntryFactory, make_published, make_staff
 
@@ -37,7 +37,7 @@ def pages(transactional_db):
     item = make_published(staff, title="关于开展2026年非物质文化遗产展演活动的通知")
     for n in range(21):  # enough for the pagination links
         make_published(staff, title=f"文化和旅游工作动态第{n:02d}期")
-    assert SearchChunk.objects.filter(item=item).exists()  # indexed after each commit
+    assert SearchText.objects.filter(item=item).exists()  # indexed after each commit
     return {
         "home": "/xxgk/",
         "list": "/xxgk/list/?catalogue=zcwj",

@@ -1,11 +1,6 @@
-"""The rules of searchable text: normalisation, bigram tokens, query terms and the PostgreSQL chunks."""
+"""The rules of searchable text: normalisation, bigram tokens and query terms."""
 
-from collections import Counter
-
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from gongkai.search import backends, text
+from gongkai.search import text
 
 
 def test_brackets_spaces_punctuation_and_width_do_not_matter():
@@ -63,25 +58,6 @@ def test_too_long_and_too_many_terms_are_cut_with_a_message():
     assert any("检索词过长" in m for m in huge.messages)
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.text(alphabet="文化旅游非遗晋中平遥1a", min_size=1, max_size=5000))
-def test_postgres_chunks_contain_every_term_up_to_the_maximum_length(norm):
-    chunks = backends._chunks(norm)
-    for chunk in chunks:
-        assert len(chunk) <= backends.CHUNK
-        assert max(Counter(text.tokens(chunk)).values()) <= backends.MAX_POSITIONS
-    # Every substring of up to MAX_TERM characters lies wholly inside some chunk.
-    for start in range(0, max(len(norm) - text.MAX_TERM, 0) + 1, 97):
-        term = norm[start : start + text.MAX_TERM]
-        assert any(term in chunk for chunk in chunks)
-
-
-def test_a_chunk_with_a_bigram_repeated_too_often_is_split():
-    norm = "哈" * 900
-    chunks = backends._chunks(norm)
-    assert len(chunks) > 1
-    assert all(max(Counter(text.tokens(c)).values()) <= backends.MAX_POSITIONS for c in chunks)
-
-
-def test_tsvector_literal_groups_positions():
-    assert backends._tsvector_literal("文化文化") == "'文化':1,3 '化文':2 '化':4"
+def test_tokens_text_is_the_tokens_joined():
+    for norm in ("", "a", "ab", "文化旅游", "2026年"):
+        assert text.tokens_text(norm) == " ".join(text.tokens(norm))

@@ -10,8 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
-from django.db.models import Case, Count, F, Q, QuerySet, Value, When
-from django.db.models.functions import ExtractYear
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
@@ -306,59 +305,56 @@ class SearchResults:
         return min(-(-self.count // self.limit), SEARCH_MAX_OFFSET // self.limit + 1)
 
 
-def _facets(
-    items: QuerySet[InformationItem], filters: ListFilters
-) -> tuple[int, dict[str, list[FacetValue]]]:
+def entry_filter(filters: ListFilters, organizations: list[Organization]) -> search_query.EntryFilter:
+    org_ids = [filters.organization.pk] if filters.organization is not None else [o.pk for o in organizations]
+    return search_query.EntryFilter(
+        organization_ids=org_ids,
+        today=timezone.localdate(),
+        entry_ids=filters.entry_ids if filters.entries else set(),
+        topic_ids=filters.topic_ids,
+        year=filters.year,
+        validity=filters.validity,
+    )
+
+
+def _facets(terms: list[str], where: search_query.EntryFilter, filters: ListFilters):
     """Counts by year, catalogue entry, topic, validity and publisher, from one grouped query."""
-    today = timezone.localdate()
-    state = Case(
-        When(validity_condition("abolished", today), then=Value("abolished")),
-        When(validity_condition("expired", today), then=Value("expired")),
-        default=Value("valid"),
-    )
-    rows = list(
-        items.order_by()
-        .annotate(
-            f_year=ExtractYear("published_at"),
-            f_entry=F("live_revision__catalogue_entry"),
-            f_topic=F("live_revision__topic"),
-            f_org=F("organization"),
-            f_state=state,
-        )
-        .values("f_year", "f_entry", "f_topic", "f_org", "f_state")
-        .annotate(n=Count("pk"))
-    )
-    total = sum(row["n"] for row in rows)
-    tallies: dict[str, Counter] = {
-        key: Counter() for key in ("f_year", "f_entry", "f_topic", "f_org", "f_state")
-    }
+    rows = search_query.facet_rows(terms, where)
+    total = sum(row.count for row in rows)
+    tallies: dict[str, Counter] = {key: Counter() for key in ("year", "entry", "topic", "org", "validity")}
     for row in rows:
-        for key, tally in tallies.items():
-            if row[key] is not None:
-                tally[row[key]] += row["n"]
-    entries = CatalogueEntry.objects.in_bulk(list(tallies["f_entry"]))
-    topics = Topic.objects.in_bulk(list(tallies["f_topic"]))
-    orgs = Organization.objects.in_bulk(list(tallies["f_org"]))
+        for key, value in (
+            ("year", row.year),
+            ("entry", row.entry_id),
+            ("topic", row.topic_id),
+            ("org", row.organization_id),
+            ("validity", row.validity),
+        ):
+            if value is not None:
+                tallies[key][value] += row.count
+    entries = CatalogueEntry.objects.in_bulk(list(tallies["entry"])) if tallies["entry"] else {}
+    topics = Topic.objects.in_bulk(list(tallies["topic"])) if tallies["topic"] else {}
+    orgs = Organization.objects.in_bulk(list(tallies["org"])) if len(tallies["org"]) > 1 else {}
     chosen_entry = filters.entries[0].code if filters.entries else ""
     facets = {
         "year": [
             FacetValue(str(year), f"{year}年", n, year == filters.year)
-            for year, n in sorted(tallies["f_year"].items(), reverse=True)
+            for year, n in sorted(tallies["year"].items(), reverse=True)
         ],
         "catalogue": [
             FacetValue(entries[pk].code, entries[pk].name, n, entries[pk].code == chosen_entry)
-            for pk, n in tallies["f_entry"].most_common(FACET_LIMIT)
+            for pk, n in tallies["entry"].most_common(FACET_LIMIT)
             if pk in entries
         ],
         "topic": [
             FacetValue(topics[pk].code, topics[pk].name, n, topics[pk].code == filters.topic_code)
-            for pk, n in tallies["f_topic"].most_common(FACET_LIMIT)
+            for pk, n in tallies["topic"].most_common(FACET_LIMIT)
             if pk in topics
         ],
         "validity": [
-            FacetValue(code, label, tallies["f_state"][code], code == filters.validity)
+            FacetValue(code, label, tallies["validity"][code], code == filters.validity)
             for code, label in VALIDITY_CHOICES.items()
-            if tallies["f_state"][code]
+            if tallies["validity"][code]
         ],
         "org": [
             FacetValue(
@@ -367,7 +363,7 @@ def _facets(
                 n,
                 filters.organization is not None and pk == filters.organization.pk,
             )
-            for pk, n in tallies["f_org"].most_common(FACET_LIMIT)
+            for pk, n in tallies["org"].most_common(FACET_LIMIT)
             if pk in orgs
         ],
     }
@@ -397,24 +393,25 @@ def search(
 ) -> SearchResults:
     """Published items matching every term of ``filters.keyword`` and the other filters.
 
-    Three queries whatever the size of the result: the page of ids, the facet counts (which also give
-    the total), and the items of the page (with their attachments, for the snippets).
+    A fixed number of queries whatever the size of the result: the facet counts (which also give the
+    total) and the page of ids from the index, then the items of the page (published ones only) with
+    their attachments for the snippets, and the names of the facet values.
     """
     parsed = parse_query(filters.keyword)
     messages = list(parsed.messages)
     order = order if order in search_query.ORDERS else "relevance"
     if not parsed:
         return SearchResults(parsed, order, [], 0, offset, limit, {}, messages)
-    base = filtered_items(replace(filters, keyword=""), organizations)
-    matching = base.filter(pk__in=search_query.matching(parsed.terms))
-    count, facets = _facets(matching, filters)
+    where = entry_filter(filters, organizations)
+    count, facets = _facets(parsed.terms, where, filters)
     facets = _with_links(facets, filters, order)
     if offset > SEARCH_MAX_OFFSET:
         messages.append(f"检索结果最多显示前{SEARCH_MAX_OFFSET}条,请增加检索词或筛选条件。")
         offset = SEARCH_MAX_OFFSET
-    ranked = search_query.ranked(parsed.terms, base, order=order, limit=limit, offset=offset)
+    ranked = search_query.ranked(parsed.terms, where, order=order, limit=limit, offset=offset)
     items = (
-        InformationItem.objects.with_live()
+        InformationItem.objects.published()
+        .with_live()
         .select_related("replaced_by")
         .prefetch_related("live_revision__attachments")
         .in_bulk([pk for pk, _score in ranked])

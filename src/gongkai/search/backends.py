@@ -5,16 +5,14 @@ a term — so that search gives the same results on both; the differences are st
 
 - SQLite: a contentless FTS5 table, one row per (item, field) with rowid ``item_id * 8 + field``; FTS5
   keeps every position, so a phrase of bigrams is matched exactly however long the field is.
-- PostgreSQL: a tsvector keeps at most 256 positions per lexeme and positions up to 16,383, so fields are
-  cut into chunks of CHUNK characters overlapping by text.MAX_TERM - 1 (every term of up to MAX_TERM
-  characters lies wholly inside some chunk), and a chunk in which some bigram would repeat more than
-  MAX_POSITIONS times is halved until none does. tsvector and tsquery are written as literals, so the
-  database's text-search configuration and locale play no part.
+- PostgreSQL: one row per (item, field) too, with the set of tokens as a GIN-indexed tsvector (made by
+  ``array_to_tsvector`` and queried with tsquery literals, so no text-search configuration or locale plays
+  a part) and the normalised text to confirm longer terms with ``strpos`` (tsvector positions are capped
+  at 16,383 and 256 per lexeme, so they cannot be used for exact phrases in long documents).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from django.db import connection
@@ -23,9 +21,6 @@ from . import text
 
 FIELD_BITS = 3
 FIELD_SLOTS = 1 << FIELD_BITS  # SQLite rowid = item_id * FIELD_SLOTS + field ("%" would clash with params)
-CHUNK = 1000
-OVERLAP = text.MAX_TERM - 1
-MAX_POSITIONS = 255
 
 Row = tuple[int, int, str]  # (item_id, field, normalised text)
 
@@ -39,7 +34,7 @@ class SQLiteIndex:
     def _remove_rows(self, cursor, rows: Iterable[tuple[int, str]]) -> None:
         cursor.executemany(
             "INSERT INTO search_fts(search_fts, rowid, tokens) VALUES('delete', %s, %s)",
-            [(rowid, " ".join(text.tokens(norm))) for rowid, norm in rows],
+            [(rowid, text.tokens_text(norm)) for rowid, norm in rows],
         )
 
     def delete_items(self, item_ids: Sequence[int]) -> None:
@@ -48,10 +43,10 @@ class SQLiteIndex:
         marks = ",".join(["%s"] * len(item_ids))
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT id, norm FROM search_searchchunk WHERE item_id IN ({marks})", list(item_ids)
+                f"SELECT id, norm FROM search_searchtext WHERE item_id IN ({marks})", list(item_ids)
             )
             self._remove_rows(cursor, cursor.fetchall())
-            cursor.execute(f"DELETE FROM search_searchchunk WHERE item_id IN ({marks})", list(item_ids))
+            cursor.execute(f"DELETE FROM search_searchtext WHERE item_id IN ({marks})", list(item_ids))
 
     def add(self, rows: Sequence[Row]) -> None:
         rows = [row for row in rows if row[2]]
@@ -59,25 +54,33 @@ class SQLiteIndex:
             return
         with connection.cursor() as cursor:
             cursor.executemany(
-                "INSERT INTO search_searchchunk (id, item_id, field, seq, norm) VALUES (%s, %s, %s, 0, %s)",
+                "INSERT INTO search_searchtext (id, item_id, field, norm) VALUES (%s, %s, %s, %s)",
                 [(item_id * FIELD_SLOTS + field, item_id, field, norm) for item_id, field, norm in rows],
             )
             cursor.executemany(
                 "INSERT INTO search_fts(rowid, tokens) VALUES (%s, %s)",
-                [
-                    (item_id * FIELD_SLOTS + field, " ".join(text.tokens(norm)))
-                    for item_id, field, norm in rows
-                ],
+                [(item_id * FIELD_SLOTS + field, text.tokens_text(norm)) for item_id, field, norm in rows],
             )
 
     def clear(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute("INSERT INTO search_fts(search_fts) VALUES('delete-all')")
-            cursor.execute("DELETE FROM search_searchchunk")
+            cursor.execute("DELETE FROM search_searchtext")
+            # A bulk load: merge segments once at the end (optimize), not while inserting, and give
+            # SQLite a bigger page cache meanwhile (FTS5 reads its segments back when it merges).
+            cursor.execute("INSERT INTO search_fts(search_fts, rank) VALUES('automerge', 0)")
+            cursor.execute("INSERT INTO search_fts(search_fts, rank) VALUES('crisismerge', 64)")
+            cursor.execute("PRAGMA cache_size")
+            self._cache_size = cursor.fetchone()[0]
+            cursor.execute("PRAGMA cache_size=-131072")
 
     def optimize(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute("INSERT INTO search_fts(search_fts) VALUES('optimize')")
+            cursor.execute("INSERT INTO search_fts(search_fts, rank) VALUES('automerge', 4)")
+            cursor.execute("INSERT INTO search_fts(search_fts, rank) VALUES('crisismerge', 16)")
+            if getattr(self, "_cache_size", None) is not None:
+                cursor.execute(f"PRAGMA cache_size={int(self._cache_size)}")
 
     def term_hits_sql(self, term: str) -> tuple[str, list]:
         """SQL selecting (item_id, field) for every field containing ``term`` (normalised)."""
@@ -92,66 +95,56 @@ class SQLiteIndex:
 # --- PostgreSQL ------------------------------------------------------------------------------------
 
 
-def _chunks(norm: str) -> list[str]:
-    """Overlapping pieces of at most CHUNK characters, none with a bigram repeated > MAX_POSITIONS times."""
-    if len(norm) <= CHUNK:
-        pieces = [norm]
-    else:
-        step = CHUNK - OVERLAP
-        pieces = [norm[start : start + CHUNK] for start in range(0, len(norm) - OVERLAP, step)]
-    out: list[str] = []
-    while pieces:
-        piece = pieces.pop(0)
-        if len(piece) > 2 * OVERLAP + 2 and max(Counter(text.tokens(piece)).values()) > MAX_POSITIONS:
-            half = len(piece) // 2
-            pieces[:0] = [piece[: half + OVERLAP], piece[half:]]
-            continue
-        out.append(piece)
-    return out
-
-
-def _tsvector_literal(norm: str) -> str:
-    positions: dict[str, list[str]] = {}
-    for position, token in enumerate(text.tokens(norm), 1):
-        positions.setdefault(token, []).append(str(position))
-    return " ".join(f"'{token}':{','.join(where)}" for token, where in positions.items())
-
-
 class PostgresIndex:
+    """One row per (item, field): ``vector`` is the *set* of the field's tokens (no positions, so none of
+    tsvector's limits on positions apply), built server-side from the token string; ``norm`` is the
+    normalised text. A term of one or two characters is a single token, matched exactly by the GIN index;
+    a longer term is the AND of its bigrams (GIN) confirmed by ``strpos`` on ``norm``, which is exactly
+    "the term is a substring" — the same rule as the SQLite phrase query."""
+
     vendor = "postgresql"
 
     def delete_items(self, item_ids: Sequence[int]) -> None:
         if item_ids:
             with connection.cursor() as cursor:
-                cursor.execute("DELETE FROM search_searchchunk WHERE item_id = ANY(%s)", [list(item_ids)])
+                cursor.execute("DELETE FROM search_searchtext WHERE item_id = ANY(%s)", [list(item_ids)])
 
     def add(self, rows: Sequence[Row]) -> None:
-        values = []
-        for item_id, field, norm in rows:
-            for seq, piece in enumerate(_chunks(norm) if norm else []):
-                values.append((item_id, field, seq, _tsvector_literal(piece)))
+        values = [(item_id, field, norm, text.tokens_text(norm)) for item_id, field, norm in rows if norm]
         if values:
             with connection.cursor() as cursor:
                 cursor.executemany(
-                    "INSERT INTO search_searchchunk (item_id, field, seq, norm, vector) "
-                    "VALUES (%s, %s, %s, '', %s::tsvector)",
+                    "INSERT INTO search_searchtext (item_id, field, norm, vector) "
+                    "VALUES (%s, %s, %s, array_to_tsvector(string_to_array(%s, ' ')))",
                     values,
                 )
 
     def clear(self) -> None:
+        """Empty the index for a rebuild. DELETE, not TRUNCATE: searches keep reading the old rows until
+        the rebuild commits, instead of waiting for it. GIN insertions are batched meanwhile."""
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE search_searchchunk")
+            cursor.execute("SET LOCAL gin_pending_list_limit = '256MB'")
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            cursor.execute("DELETE FROM search_searchtext")
 
     def optimize(self) -> None:
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE search_searchchunk")
+            # Move the batched insertions into the GIN tree now (searches would scan the pending list).
+            cursor.execute("SELECT gin_clean_pending_list('search_text_vector'::regclass)")
+            cursor.execute("ANALYZE search_searchtext")
 
     def term_hits_sql(self, term: str) -> tuple[str, list]:
         if len(term) == 1:
-            query = f"'{term}':*"
-        else:
-            query = " <-> ".join(f"'{token}'" for token in text.term_tokens(term))
-        return "SELECT item_id, field FROM search_searchchunk WHERE vector @@ %s::tsquery", [query]
+            return "SELECT item_id, field FROM search_searchtext WHERE vector @@ %s::tsquery", [
+                f"'{term}':*"
+            ]
+        query = " & ".join(f"'{token}'" for token in dict.fromkeys(text.term_tokens(term)))
+        if len(term) == 2:
+            return "SELECT item_id, field FROM search_searchtext WHERE vector @@ %s::tsquery", [query]
+        return (
+            "SELECT item_id, field FROM search_searchtext WHERE vector @@ %s::tsquery AND strpos(norm, %s) > 0",
+            [query, term],
+        )
 
 
 def current() -> SQLiteIndex | PostgresIndex:

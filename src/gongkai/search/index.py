@@ -1,30 +1,31 @@
 """Keeping the index equal to what is published.
 
-The index holds exactly the published items, with the fields of their live revision: title, document
-number, summary, body (as plain text) and the text of their PDF/.docx/.txt attachments. It is brought up to
-date after every commit that changes what the public sees (publishing.signals.public_changed), and
-``gongkai reindex`` rebuilds it from scratch. Search also filters on the item table, so a stale row can
-never show something unpublished; it could only miss a change until the next reindex.
+The index holds exactly the published items: their text (title, document number, summary, body as plain
+text, and the text of their PDF/.docx/.txt attachments) and one SearchEntry each with what search filters
+and counts by. It is brought up to date after every commit that changes what the public sees
+(publishing.signals.public_changed), and ``gongkai reindex`` rebuilds it from scratch. The page of results
+shown is read from the published items themselves, so a stale row can never show something unpublished.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from django.db import transaction
+from django.utils import timezone
 
 from gongkai.publishing.constants import ItemStatus
 from gongkai.publishing.extract import attachment_text
 from gongkai.publishing.html import plain_text
-from gongkai.publishing.models import InformationItem
+from gongkai.publishing.models import Attachment, InformationItem, Revision
 
 from . import backends, text
-from .models import Field
+from .models import Field, SearchEntry
 
 logger = logging.getLogger(__name__)
 
-BATCH = 500
+BATCH = 1000
 
 
 def item_fields(item: InformationItem) -> dict[int, str]:
@@ -40,24 +41,86 @@ def item_fields(item: InformationItem) -> dict[int, str]:
     }
 
 
-def _rows(items: Iterable[InformationItem]) -> Iterator[backends.Row]:
-    for item in items:
-        for field, value in item_fields(item).items():
+def _published(ids: Sequence[int] | None = None):
+    items = InformationItem.objects.filter(status=ItemStatus.PUBLISHED, live_revision__isnull=False)
+    return items if ids is None else items.filter(pk__in=ids)
+
+
+def _attachment_texts(revision_ids: list[int]) -> dict[int, str]:
+    """Attachment text by revision, read straight from the rows (files only when not read before)."""
+    through = Revision.attachments.through
+    rows = (
+        through.objects.filter(revision_id__in=revision_ids)
+        .order_by("attachment__uploaded_at", "attachment_id")
+        .values_list("revision_id", "attachment_id", "attachment__text")
+    )
+    texts: dict[int, list[str]] = {}
+    unread: list[tuple[int, int]] = []
+    for revision_id, attachment_id, value in rows:
+        if value is None:
+            unread.append((revision_id, attachment_id))
+            value = ""
+        texts.setdefault(revision_id, []).append(value)
+    if unread:  # attachments stored before text extraction existed: read them once
+        texts = {}
+        for revision_id, attachment_id, _value in rows:
+            attachment = Attachment.objects.get(pk=attachment_id)
+            texts.setdefault(revision_id, []).append(attachment_text(attachment))
+    return {revision_id: "\n".join(parts) for revision_id, parts in texts.items()}
+
+
+def _index_batch(ids: Sequence[int], index) -> int:
+    """Index the published ones among ``ids`` (their old rows must be gone). Returns how many."""
+    rows = list(
+        _published(ids).values_list(
+            "pk",
+            "organization_id",
+            "published_at",
+            "abolished_on",
+            "expires_on",
+            "live_revision_id",
+            "live_revision__catalogue_entry_id",
+            "live_revision__topic_id",
+            "live_revision__title",
+            "live_revision__document_number",
+            "live_revision__summary",
+            "live_revision__body",
+        )
+    )
+    if not rows:
+        return 0
+    attachments = _attachment_texts([row[5] for row in rows])
+    entries = []
+    texts: list[backends.Row] = []
+    for pk, org_id, published_at, abolished, expires, rev_id, entry_id, topic_id, *fields in rows:
+        entries.append(
+            SearchEntry(
+                item_id=pk,
+                organization_id=org_id,
+                published_at=published_at,
+                year=timezone.localtime(published_at).year,
+                catalogue_entry_id=entry_id,
+                topic_id=topic_id,
+                abolished_on=abolished,
+                expires_on=expires,
+            )
+        )
+        title, number, summary, body = fields
+        for field, value in _field_values(title, number, summary, body, attachments.get(rev_id, "")):
             norm = text.normalize(value)
             if norm:
-                yield (item.pk, int(field), norm)
+                texts.append((pk, field, norm))
+    SearchEntry.objects.bulk_create(entries)
+    index.add(texts)
+    return len(entries)
 
 
-def _published(ids: Sequence[int] | None = None):
-    items = (
-        InformationItem.objects.filter(status=ItemStatus.PUBLISHED, live_revision__isnull=False)
-        .select_related("live_revision")
-        .prefetch_related("live_revision__attachments")
-        .order_by("pk")
-    )
-    if ids is not None:
-        items = items.filter(pk__in=ids)
-    return items
+def _field_values(title, number, summary, body, attachments) -> Iterator[tuple[int, str]]:
+    yield Field.TITLE, title
+    yield Field.DOCUMENT_NUMBER, number
+    yield Field.SUMMARY, summary
+    yield Field.BODY, plain_text(body)
+    yield Field.ATTACHMENTS, attachments
 
 
 def update_items(item_ids: Sequence[int]) -> None:
@@ -66,7 +129,8 @@ def update_items(item_ids: Sequence[int]) -> None:
     index = backends.current()
     with transaction.atomic():
         index.delete_items(ids)
-        index.add(list(_rows(_published(ids))))
+        SearchEntry.objects.filter(item_id__in=ids).delete()
+        _index_batch(ids, index)
 
 
 def on_public_change(sender, item_id: int, **kwargs) -> None:
@@ -80,11 +144,10 @@ def rebuild(*, progress=None) -> int:
     done = 0
     with transaction.atomic():
         index.clear()
-        ids = list(_published().values_list("pk", flat=True))
+        SearchEntry.objects.all().delete()
+        ids = list(_published().order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(ids), BATCH):
-            batch = ids[start : start + BATCH]
-            index.add(list(_rows(_published(batch))))
-            done += len(batch)
+            done += _index_batch(ids[start : start + BATCH], index)
             if progress is not None:
                 progress(done, len(ids))
     index.optimize()

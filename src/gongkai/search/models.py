@@ -3,9 +3,9 @@
 - SQLite: one row per (item, field), ``id = item_id * 8 + field``, ``norm`` = the normalised field text;
   the FTS5 table ``search_fts`` (contentless, created by the migration) holds the bigram tokens under the
   same rowid, and ``norm`` lets a row be removed from it again.
-- PostgreSQL: one row per chunk of a field (long fields are cut into overlapping chunks), the column
-  ``vector`` (tsvector of the bigrams with positions, GIN-indexed; added by the migration) is searched,
-  ``norm`` stays empty.
+- PostgreSQL: one row per (item, field) as well; the column ``vector`` (tsvector of the set of tokens,
+  GIN-indexed; added by the migration) finds candidates and ``norm`` confirms terms longer than two
+  characters.
 
 Only published items have rows. The rows are derived data: ``gongkai reindex`` rebuilds them all.
 """
@@ -22,13 +22,40 @@ class Field(models.IntegerChoices):
     ATTACHMENTS = 4, _("附件")
 
 
-class SearchChunk(models.Model):
+class SearchEntry(models.Model):
+    """What search filters, counts and orders by, one row per indexed (published) item: copied from the
+    item and its live revision when it is indexed, so a search never joins the item tables for all its
+    matches. Only the page of results shown is read from the items themselves (published ones only)."""
+
+    item = models.OneToOneField(
+        "publishing.InformationItem",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    organization_id = models.IntegerField(db_index=True)
+    published_at = models.DateTimeField()
+    year = models.PositiveSmallIntegerField()  # of published_at, in the site's time zone
+    catalogue_entry_id = models.IntegerField(null=True)
+    topic_id = models.IntegerField(null=True)
+    abolished_on = models.DateField(null=True)
+    expires_on = models.DateField(null=True)
+
+    class Meta:
+        verbose_name = _("检索条目")
+        verbose_name_plural = _("检索条目")
+
+    def __str__(self) -> str:
+        return str(self.item_id)
+
+
+class SearchText(models.Model):
     id = models.BigIntegerField(primary_key=True)
     item = models.ForeignKey(
         "publishing.InformationItem", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     field = models.PositiveSmallIntegerField(choices=Field.choices)
-    seq = models.PositiveIntegerField(default=0)
     norm = models.TextField(blank=True)
 
     class Meta:
@@ -36,4 +63,4 @@ class SearchChunk(models.Model):
         verbose_name_plural = _("检索索引")
 
     def __str__(self) -> str:
-        return f"{self.item_id}/{self.get_field_display()}/{self.seq}"
+        return f"{self.item_id}/{self.get_field_display()}"
