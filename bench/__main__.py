@@ -20,6 +20,11 @@ BENCHMARKS = [
     ["bench.publishing", "--db", "postgres", "--workers", "2"],
     ["bench.publishing", "--db", "postgres", "--workers", "3"],
     ["bench.publishing", "--db", "postgres", "--workers", "4"],
+    ["bench.web", "--db", "sqlite", "--mode", "item"],
+    ["bench.web", "--db", "postgres", "--mode", "item"],
+    ["bench.web", "--db", "postgres", "--mode", "static"],
+    ["bench.web", "--db", "sqlite", "--mode", "mixed"],
+    ["bench.web", "--db", "postgres", "--mode", "mixed"],
 ]
 
 

@@ -9,6 +9,7 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.utils import timezone
 
 from gongkai.portal import selectors
 from gongkai.publishing import services
@@ -250,3 +251,13 @@ def test_the_list_page_keyword_uses_the_same_search(client, publish):
     publish(title="关于平遥国际摄影展的通知", body="<p>摄影作品征集</p>")
     response = client.get("/xxgk/list/", {"q": "作品征集"})  # in the body, not the title
     assert "关于平遥国际摄影展的通知" in response.content.decode()
+
+
+def test_abolishing_updates_the_validity_facet_after_commit(staff, publish, django_capture_on_commit_callbacks):
+    item = publish(title="旅行社管理暂行办法")
+    assert [v.value for v in found("旅行社").facets["validity"]] == ["valid"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.abolish(user=staff.editor, item=item, abolished_on=timezone.localdate())
+    assert [v.value for v in found("旅行社").facets["validity"]] == ["abolished"]
+    assert [hit.item.pk for hit in found("旅行社", validity="abolished").hits] == [item.pk]
+    assert found("旅行社", validity="valid").count == 0
