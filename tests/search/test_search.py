@@ -17,7 +17,7 @@ from gongkai.publishing.models import InformationItem
 from gongkai.search import index
 from gongkai.search.models import SearchText
 from tests.documents import docx_bytes, pdf_bytes
-from tests.factories import make_draft, review_through
+from tests.factories import make_draft, make_published, review_through
 
 TITLE = "关于举办2026年晋中市非物质文化遗产展演活动的通知"
 
@@ -253,7 +253,9 @@ def test_the_list_page_keyword_uses_the_same_search(client, publish):
     assert "关于平遥国际摄影展的通知" in response.content.decode()
 
 
-def test_abolishing_updates_the_validity_facet_after_commit(staff, publish, django_capture_on_commit_callbacks):
+def test_abolishing_updates_the_validity_facet_after_commit(
+    staff, publish, django_capture_on_commit_callbacks
+):
     item = publish(title="旅行社管理暂行办法")
     assert [v.value for v in found("旅行社").facets["validity"]] == ["valid"]
     with django_capture_on_commit_callbacks(execute=True):
@@ -261,3 +263,16 @@ def test_abolishing_updates_the_validity_facet_after_commit(staff, publish, djan
     assert [v.value for v in found("旅行社").facets["validity"]] == ["abolished"]
     assert [hit.item.pk for hit in found("旅行社", validity="abolished").hits] == [item.pk]
     assert found("旅行社", validity="valid").count == 0
+
+
+def test_the_nightly_repair_indexes_what_was_missed_and_drops_what_is_gone(staff):
+    missed = make_published(
+        staff, title="错过索引的通知"
+    )  # published in the test transaction: no after-commit
+    assert found("错过索引").count == 0
+    assert index.repair() == 1
+    assert found("错过索引").count == 1
+    InformationItem.objects.filter(pk=missed.pk).update(status="withdrawn")  # changed behind the index's back
+    assert index.repair() == 1
+    assert found("错过索引").count == 0
+    assert index.repair() == 0

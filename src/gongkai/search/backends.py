@@ -135,9 +135,7 @@ class PostgresIndex:
 
     def term_hits_sql(self, term: str) -> tuple[str, list]:
         if len(term) == 1:
-            return "SELECT item_id, field FROM search_searchtext WHERE vector @@ %s::tsquery", [
-                f"'{term}':*"
-            ]
+            return "SELECT item_id, field FROM search_searchtext WHERE vector @@ %s::tsquery", [f"'{term}':*"]
         query = " & ".join(f"'{token}'" for token in dict.fromkeys(text.term_tokens(term)))
         if len(term) == 2:
             return "SELECT item_id, field FROM search_searchtext WHERE vector @@ %s::tsquery", [query]

@@ -152,3 +152,16 @@ def rebuild(*, progress=None) -> int:
                 progress(done, len(ids))
     index.optimize()
     return done
+
+
+def repair() -> int:
+    """Index what is published but missing, drop what is indexed but no longer published (for instance
+    after a failed after-commit update). Returns how many items were fixed."""
+    published = set(_published().values_list("pk", flat=True))
+    indexed = set(SearchEntry.objects.values_list("item_id", flat=True))
+    wrong = sorted(published ^ indexed)
+    for start in range(0, len(wrong), BATCH):
+        update_items(wrong[start : start + BATCH])
+    if wrong:
+        logger.warning("search index repaired: %d items were out of step", len(wrong))
+    return len(wrong)

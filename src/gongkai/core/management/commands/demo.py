@@ -18,7 +18,9 @@ class Command(BaseCommand):
         if not settings.DEBUG and not force:
             raise CommandError("示范数据包含公开的示范密码,生产环境不要创建。如确需创建,请加 --force。")
         result = load_demo(DEMO_PASSWORD)
-        indexed = search_index.rebuild()  # demo content is back-dated after publishing: index it as it ends up
+        indexed = (
+            search_index.rebuild()
+        )  # demo content is back-dated after publishing: index it as it ends up
         org = result.organization
         self.stdout.write(
             self.style.SUCCESS(
