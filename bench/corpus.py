@@ -8,6 +8,7 @@ sentences of the seed specification. Titles look like notices (关于…的通�
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,7 +76,9 @@ class Corpus:
         self.random.shuffle(vocabulary)
         self.vocabulary = vocabulary  # the bureau's words: what the query mix searches for
         self.weights = _weights(vocabulary)
-        self.general, self.general_weights = _general_words()
+        self.cum_weights = list(itertools.accumulate(self.weights))
+        self.general, general_weights = _general_words()
+        self.general_cum = list(itertools.accumulate(general_weights))
         seed_file = Path(__file__).resolve().parent.parent.parent / "shared" / "seed"
         text = (
             " ".join(p.read_text(encoding="utf-8") for p in seed_file.glob("*.txt"))
@@ -86,9 +89,8 @@ class Corpus:
 
     def words(self, n: int) -> str:
         domain = sum(self.random.random() < 1 / 3 for _ in range(n))
-        picked = self.random.choices(self.vocabulary, self.weights, k=domain) + self.random.choices(
-            self.general, self.general_weights, k=n - domain
-        )
+        picked = self.random.choices(self.vocabulary, cum_weights=self.cum_weights, k=domain)
+        picked += self.random.choices(self.general, cum_weights=self.general_cum, k=n - domain)
         self.random.shuffle(picked)
         out = []
         for word in picked:

@@ -22,7 +22,7 @@ def _one_item(staff, services, factories) -> None:
     item = services.create_draft(user=staff.drafter, organization=staff.org, data=factories.item_data(staff))
     services.submit_for_review(user=staff.drafter, item=item)
     for person in (staff.head, staff.secrecy, staff.editor2, staff.leader):
-        services.approve_step(user=person, item=item, opinion="同意")
+        services.approve_step(user=person, item=item, opinion="同意", bottom_lines=factories.ALL_BOTTOM_LINES)
     services.publish(user=staff.editor, item=item)
 
 

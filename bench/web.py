@@ -602,7 +602,7 @@ def main() -> None:
     parser.add_argument("--mode", choices=["item", "static", "mixed"], required=True)
     parser.add_argument("--items", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="gthread")
+    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--duration", type=int, default=25)

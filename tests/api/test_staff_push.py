@@ -6,7 +6,7 @@ from gongkai.audit.models import AuditEvent
 from gongkai.publishing.constants import DisclosureAttribute, ItemStatus, RevisionStatus
 from gongkai.publishing.models import ApprovalForm, Attachment, InformationItem, Revision
 from tests.api.conftest import ApiClient, payload, tiny_pdf
-from tests.factories import make_approved, make_draft, make_staff
+from tests.factories import ALL_BOTTOM_LINES, make_approved, make_draft, make_staff
 
 BASE = "/api/v1/staff/items"
 
@@ -48,7 +48,9 @@ def test_push_sequence_by_different_people_ends_published_and_listed(staff, as_)
         ("editor2", "分管领导签发"),
         ("leader", None),
     ):
-        response = as_(person).post(f"{url}/approve", {"opinion": "同意发布"})
+        response = as_(person).post(
+            f"{url}/approve", {"opinion": "同意发布", "bottom_lines": ALL_BOTTOM_LINES}
+        )
         assert response.status_code == 200, (person, response.content.decode())
         state = response.json()
         assert (state["current_step"] or {}).get("name") == step

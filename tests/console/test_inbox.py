@@ -15,7 +15,7 @@ from gongkai.publishing import scheduled, services
 from gongkai.publishing.constants import PUBLICATION_WARNING_WORKDAYS
 from gongkai.publishing.models import InformationItem
 from gongkai.workdays.calendar import add_workdays
-from tests.factories import make_approved, make_draft, make_staff
+from tests.factories import ALL_BOTTOM_LINES, make_approved, make_draft, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,7 @@ def test_the_pending_step_moves_down_the_chain(client, login):
     staff = make_staff()
     item = make_draft(staff, title="逐级审核")
     services.submit_for_review(user=staff.drafter, item=item)
-    services.approve_step(user=staff.head, item=item)
+    services.approve_step(user=staff.head, item=item, bottom_lines=ALL_BOTTOM_LINES)
     login(staff.head)
     assert "逐级审核" not in section(inbox(client), "review")
     login(staff.secrecy)
@@ -270,12 +270,12 @@ def test_a_review_notification_stays_while_the_item_is_still_in_review(client, l
     staff = make_staff()
     item = make_draft(staff, title="逐级审核的通知")
     services.submit_for_review(user=staff.drafter, item=item)
-    services.approve_step(user=staff.head, item=item)
+    services.approve_step(user=staff.head, item=item, bottom_lines=ALL_BOTTOM_LINES)
     login(staff.secrecy)
     assert "逐级审核的通知" in unread_section(client)
-    services.approve_step(user=staff.secrecy, item=item)
-    services.approve_step(user=staff.editor2, item=item)
-    services.approve_step(user=staff.leader, item=item)
+    services.approve_step(user=staff.secrecy, item=item, bottom_lines=ALL_BOTTOM_LINES)
+    services.approve_step(user=staff.editor2, item=item, bottom_lines=ALL_BOTTOM_LINES)
+    services.approve_step(user=staff.leader, item=item, bottom_lines=ALL_BOTTOM_LINES)
     assert "逐级审核的通知" not in unread_section(client)  # the chain is through: nothing to review
 
 
@@ -410,7 +410,9 @@ def test_a_review_notification_is_done_once_its_own_step_is_decided(login):
     item = make_draft(staff)
     services.submit_for_review(user=staff.drafter, item=item)
     assert [n.kind for n in unread_notifications(staff.head, staff.org)] == ["review.pending"]
-    services.approve_step(user=staff.head, item=item)  # step 2 is now pending, the head's part is done
+    services.approve_step(
+        user=staff.head, item=item, bottom_lines=ALL_BOTTOM_LINES
+    )  # step 2 is now pending, the head's part is done
     head = type(staff.head).objects.get(pk=staff.head.pk)  # a new request: nothing remembered
     assert unread_notifications(head, staff.org) == []
     assert [n.kind for n in unread_notifications(staff.secrecy, staff.org)] == ["review.pending"]

@@ -55,6 +55,9 @@ def _approve_from_inbox(browser, base, user, item, opinion):
     page.locator("#review").locator(f"a[href='/console/items/{item.pk}/review/']").click()
     page.wait_for_url("**/review/")
     page.get_by_label("审核意见(可不填,默认“同意”)").fill(opinion)
+    boxes = page.locator('input[name="bottom_lines"]')  # the office step: the seven bottom lines
+    for n in range(boxes.count()):
+        boxes.nth(n).check()
     page.locator("#decision").get_by_role("button", name="同意").click()
     page.wait_for_load_state()
     context.close()

@@ -8,7 +8,7 @@ from django.urls import reverse
 from gongkai.publishing import services
 from gongkai.publishing.constants import ItemStatus, RevisionStatus, TaskStatus
 from gongkai.publishing.models import ApprovalForm, InformationItem, ReviewTask
-from tests.factories import make_approved, make_draft, make_published, make_staff
+from tests.factories import ALL_BOTTOM_LINES, make_approved, make_draft, make_published, make_staff
 
 from .helpers import action_url, fresh, item_post, texts
 
@@ -49,7 +49,9 @@ def test_draft_submit_four_approvals_publish_by_different_people(client, login):
         login(person)
         review = client.get(reverse("console:review", args=[item.pk])).content.decode()
         assert f"审核结论({step})" in review
-        response = act(client, item, "approve", opinion=f"{step}同意")
+        # the office step asks for the seven bottom lines, one checkbox each
+        assert review.count('name="bottom_lines"') == (7 if step == "办公室审核" else 0)
+        response = act(client, item, "approve", opinion=f"{step}同意", bottom_lines=ALL_BOTTOM_LINES)
         assert response.status_code == 302
         assert "已审核同意。" in texts(response)
 
@@ -89,7 +91,7 @@ def test_rejection_reaches_the_drafter_and_resubmission_restarts_the_chain(clien
     staff = make_staff()
     item = make_draft(staff, title="会被退回的通知")
     services.submit_for_review(user=staff.drafter, item=item)
-    services.approve_step(user=staff.head, item=item)
+    services.approve_step(user=staff.head, item=item, bottom_lines=ALL_BOTTOM_LINES)
 
     login(staff.secrecy)
     response = act(client, item, "reject", opinion="附件含未脱敏的身份证号")
@@ -154,7 +156,7 @@ def test_a_stale_page_cannot_approve_a_changed_item(client, login):
     item = make_draft(staff)
     services.submit_for_review(user=staff.drafter, item=item)
     stale = lock(item)
-    services.approve_step(user=staff.head, item=item)
+    services.approve_step(user=staff.head, item=item, bottom_lines=ALL_BOTTOM_LINES)
     login(staff.secrecy)
     response = client.post(action_url(item, "approve"), {"lock_version": stale})
     assert any("已被他人修改" in m for m in texts(response))

@@ -11,7 +11,7 @@ from gongkai.orgs.constants import Role
 from gongkai.orgs.models import Department, User
 from gongkai.publishing import services
 from gongkai.publishing.models import InformationItem, ReviewTask, Revision
-from tests.factories import Staff, make_draft, make_staff
+from tests.factories import ALL_BOTTOM_LINES, Staff, make_draft, make_staff
 from tests.orgs.factories import DepartmentFactory, MembershipFactory, UserFactory
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -67,7 +67,9 @@ def submitted(staff: Staff, *, by: User | None = None, **overrides) -> Informati
 def advance_to_step(staff: Staff, item: InformationItem, position: int) -> InformationItem:
     """Approve the steps before `position` with the builders' reviewers."""
     for step in range(1, position):
-        services.approve_step(user=getattr(staff, CHAIN_PEOPLE[step]), item=item, opinion="同意")
+        services.approve_step(
+            user=getattr(staff, CHAIN_PEOPLE[step]), item=item, opinion="同意", bottom_lines=ALL_BOTTOM_LINES
+        )
     return fresh(item)
 
 

@@ -20,6 +20,7 @@ from gongkai.publishing.html import DocxImportError, docx_to_html, plain_text, s
 from gongkai.publishing.models import Attachment
 from gongkai.publishing.services import StaleEdit, WorkflowError
 from tests.factories import (
+    ALL_BOTTOM_LINES,
     CatalogueEntryFactory,
     TopicFactory,
     item_data,
@@ -669,10 +670,12 @@ def test_a_stale_lock_version_refuses_submit_approve_and_publish():
 
     item = submitted(staff)
     stale = fresh(item).lock_version
-    services.approve_step(user=staff.head, item=item, opinion="同意")
+    services.approve_step(user=staff.head, item=item, opinion="同意", bottom_lines=ALL_BOTTOM_LINES)
     before = snapshot(item)
     with pytest.raises(StaleEdit):
-        services.approve_step(user=staff.secrecy, item=item, opinion="同意", lock_version=stale)
+        services.approve_step(
+            user=staff.secrecy, item=item, opinion="同意", lock_version=stale, bottom_lines=ALL_BOTTOM_LINES
+        )
     with pytest.raises(StaleEdit):
         services.reject_step(user=staff.secrecy, item=item, opinion="退回", lock_version=stale)
     assert snapshot(item) == before

@@ -18,7 +18,7 @@ from gongkai.publishing import permissions, services
 from gongkai.publishing.constants import DisclosureAttribute, ItemStatus, RevisionStatus, TaskStatus
 from gongkai.publishing.models import InformationItem, ReviewTask, Revision
 from gongkai.publishing.services import WorkflowError
-from tests.factories import item_data, make_approved, make_draft, make_published, make_staff
+from tests.factories import ALL_BOTTOM_LINES, item_data, make_approved, make_draft, make_published, make_staff
 from tests.orgs.factories import MembershipFactory, UserFactory
 
 from .helpers import (
@@ -86,7 +86,7 @@ def _step_scenario(position: int, decision: str) -> Scenario:
 
     def act(staff, user, item):
         if decision == "approve":
-            services.approve_step(user=user, item=item, opinion="同意发布")
+            services.approve_step(user=user, item=item, opinion="同意发布", bottom_lines=ALL_BOTTOM_LINES)
         else:
             services.reject_step(user=user, item=item, opinion="请补充活动经费来源")
 
@@ -235,12 +235,14 @@ def test_department_head_who_drafts_in_own_department_cannot_approve_step_1_of_o
 
     assert permissions.FAILURES["decide"](drafting_head, services.current_task(fresh(item)))
     with pytest.raises(WorkflowError, match="不能审核自己的信息"):
-        services.approve_step(user=drafting_head, item=item, opinion="同意")
+        services.approve_step(user=drafting_head, item=item, opinion="同意", bottom_lines=ALL_BOTTOM_LINES)
     with pytest.raises(WorkflowError, match="不能审核自己的信息"):
         services.reject_step(user=drafting_head, item=item, opinion="退回")
     assert snapshot(item) == before
 
-    services.approve_step(user=staff.head, item=item, opinion="同意")  # another head of 艺术科 may
+    services.approve_step(
+        user=staff.head, item=item, opinion="同意", bottom_lines=ALL_BOTTOM_LINES
+    )  # another head of 艺术科 may
     assert ReviewTask.objects.get(revision=fresh(item).latest_revision, position=1).decided_by == staff.head
 
 
@@ -262,7 +264,7 @@ def test_submitter_holding_every_role_never_decides_a_step_of_own_item(position,
 
     with pytest.raises(WorkflowError, match="不能审核自己的信息"):
         if decision == "approve":
-            services.approve_step(user=everything, item=item, opinion="同意")
+            services.approve_step(user=everything, item=item, opinion="同意", bottom_lines=ALL_BOTTOM_LINES)
         else:
             services.reject_step(user=everything, item=item, opinion="退回")
     assert snapshot(item) == before
@@ -289,11 +291,11 @@ def test_an_editor_who_submits_someone_elses_draft_cannot_approve_the_office_ste
     before = snapshot(item)
 
     with pytest.raises(WorkflowError, match="不能审核自己的信息"):
-        services.approve_step(user=staff.editor2, item=item, opinion="同意")
+        services.approve_step(user=staff.editor2, item=item, opinion="同意", bottom_lines=ALL_BOTTOM_LINES)
     assert snapshot(item) == before
 
-    services.approve_step(user=staff.editor, item=item, opinion="同意")
-    services.approve_step(user=staff.leader, item=item, opinion="同意")
+    services.approve_step(user=staff.editor, item=item, opinion="同意", bottom_lines=ALL_BOTTOM_LINES)
+    services.approve_step(user=staff.leader, item=item, opinion="同意", bottom_lines=ALL_BOTTOM_LINES)
     before = snapshot(item)
     with pytest.raises(WorkflowError, match="不能发布自己的信息"):
         services.publish(user=staff.editor2, item=item)
@@ -309,8 +311,8 @@ def test_editor_who_drafts_cannot_approve_the_office_step_of_own_item():
     services.submit_for_review(user=staff.editor, item=item)
     item = advance_to_step(staff, item, 3)
     with pytest.raises(WorkflowError, match="不能审核自己的信息"):
-        services.approve_step(user=staff.editor, item=item, opinion="同意")
-    services.approve_step(user=staff.editor2, item=item, opinion="同意")
+        services.approve_step(user=staff.editor, item=item, opinion="同意", bottom_lines=ALL_BOTTOM_LINES)
+    services.approve_step(user=staff.editor2, item=item, opinion="同意", bottom_lines=ALL_BOTTOM_LINES)
 
 
 @pytest.mark.django_db
@@ -321,7 +323,7 @@ def test_head_of_a_co_department_cannot_do_the_department_review():
     assert list(fresh(item).latest_revision.co_departments.all()) == [staff.other_dept]
     before = snapshot(item)
     with pytest.raises(WorkflowError, match="牵头"):
-        services.approve_step(user=staff.other_head, item=item, opinion="同意")
+        services.approve_step(user=staff.other_head, item=item, opinion="同意", bottom_lines=ALL_BOTTOM_LINES)
     assert snapshot(item) == before
 
 
@@ -330,11 +332,11 @@ def test_a_step_cannot_be_decided_twice_nor_out_of_order():
     staff = make_staff()
     item = submitted(staff)
     with pytest.raises(WorkflowError):  # step 2 is still waiting for step 1
-        services.approve_step(user=staff.secrecy, item=item, opinion="同意")
-    services.approve_step(user=staff.head, item=item, opinion="同意")
+        services.approve_step(user=staff.secrecy, item=item, opinion="同意", bottom_lines=ALL_BOTTOM_LINES)
+    services.approve_step(user=staff.head, item=item, opinion="同意", bottom_lines=ALL_BOTTOM_LINES)
     before = snapshot(item)
     with pytest.raises(WorkflowError):  # step 1 is done; the head holds no role for step 2
-        services.approve_step(user=staff.head, item=item, opinion="同意")
+        services.approve_step(user=staff.head, item=item, opinion="同意", bottom_lines=ALL_BOTTOM_LINES)
     assert snapshot(item) == before
 
 
@@ -413,6 +415,11 @@ def test_an_administrator_who_also_holds_no_workflow_role_cannot_approve_any_ste
     item = submitted(staff)
     for position in (1, 2, 3, 4):
         with pytest.raises(WorkflowError):
-            services.approve_step(user=admin, item=item, opinion="同意")
-        services.approve_step(user=getattr(staff, CHAIN_PEOPLE[position]), item=item, opinion="同意")
+            services.approve_step(user=admin, item=item, opinion="同意", bottom_lines=ALL_BOTTOM_LINES)
+        services.approve_step(
+            user=getattr(staff, CHAIN_PEOPLE[position]),
+            item=item,
+            opinion="同意",
+            bottom_lines=ALL_BOTTOM_LINES,
+        )
     assert fresh(item).latest_revision.status == RevisionStatus.APPROVED

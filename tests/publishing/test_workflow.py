@@ -16,7 +16,14 @@ from gongkai.publishing import services
 from gongkai.publishing.constants import ItemStatus, RevisionStatus, TaskStatus, Validity
 from gongkai.publishing.models import ApprovalForm, ReviewTask, Revision
 from gongkai.publishing.services import WorkflowError
-from tests.factories import make_approved, make_draft, make_published, make_staff, review_through
+from tests.factories import (
+    ALL_BOTTOM_LINES,
+    make_approved,
+    make_draft,
+    make_published,
+    make_staff,
+    review_through,
+)
 
 from .helpers import advance_to_step, chinese, fresh, snapshot, submitted
 
@@ -106,7 +113,7 @@ def test_resubmission_restarts_the_chain_at_step_1_in_a_new_round_keeping_the_ol
     assert services.current_task(item).position == 1
     # the secrecy reviewer who approved in round 1 must wait for the department review again
     with pytest.raises(WorkflowError):
-        services.approve_step(user=staff.secrecy, item=item, opinion="同意")
+        services.approve_step(user=staff.secrecy, item=item, opinion="同意", bottom_lines=ALL_BOTTOM_LINES)
     review_through(staff, item)
     assert fresh(item).latest_revision.status == RevisionStatus.APPROVED
 
@@ -209,8 +216,10 @@ def test_the_live_revision_stays_public_while_a_new_revision_is_in_review():
         elif check == "submitted":
             advance_to_step(staff, item, 3)
         elif check == "partly reviewed":
-            services.approve_step(user=staff.editor2, item=item, opinion="同意")
-            services.approve_step(user=staff.leader, item=item, opinion="同意")
+            services.approve_step(
+                user=staff.editor2, item=item, opinion="同意", bottom_lines=ALL_BOTTOM_LINES
+            )
+            services.approve_step(user=staff.leader, item=item, opinion="同意", bottom_lines=ALL_BOTTOM_LINES)
 
     services.publish(user=staff.editor, item=item)
 

@@ -2,7 +2,7 @@ import pytest
 
 from gongkai.publishing import services
 from gongkai.publishing.models import InformationItem
-from tests.factories import make_draft, make_staff
+from tests.factories import ALL_BOTTOM_LINES, make_draft, make_staff
 
 OPINIONS = {
     "head": "内容属实,同意公开。",
@@ -23,7 +23,7 @@ def publish_with_opinions(staff, *, drafter=None, head=None, **overrides) -> Inf
         "leader": staff.leader,
     }
     for key, person in reviewers.items():
-        services.approve_step(user=person, item=item, opinion=OPINIONS[key])
+        services.approve_step(user=person, item=item, opinion=OPINIONS[key], bottom_lines=ALL_BOTTOM_LINES)
     return services.publish(user=staff.editor, item=InformationItem.objects.get(pk=item.pk))
 
 

@@ -88,8 +88,44 @@ class ActionIn(StrictIn):
     lock_version: LockVersion | None = None
 
 
+BottomLine = Literal[
+    "law", "system", "national_interest", "citizens_rights", "public_order", "morals", "truth"
+]
+
+
 class ApproveIn(ActionIn):
     opinion: Reason = Field("", description="审核意见(默认“同意”)")
+    bottom_lines: list[BottomLine] = Field(
+        default_factory=list,
+        max_length=7,
+        description="七条底线确认(须确认七条底线的环节必填全部七项):law 法律法规、system 社会主义制度、"
+        "national_interest 国家利益、citizens_rights 公民合法权益、public_order 社会公共秩序、morals 道德风尚、"
+        "truth 信息真实性",
+    )
+
+
+class CheckIn(StrictIn):
+    text: Text(1_000_000) = Field(description="要检查的文字")
+    organization: Code | None = Field(None, description="按哪个机构的词库检查(默认:令牌用户所在的第一个机构)")
+
+
+class CheckFindingOut(Schema):
+    category: str = Field(
+        description="forbidden 禁用 / sensitive 敏感 / wrong 错误表述 / outdated 过期表述 / typo 错别字 / personal_data 个人信息"
+    )
+    category_label: str
+    severity: str = Field(description="blocking 必须修改 / warning 提示")
+    start: int = Field(description="起始位置(字符,从0计)")
+    end: int = Field(description="结束位置(不含)")
+    matched: str
+    suggestion: str
+    detector: str
+
+
+class CheckOut(Schema):
+    findings: list[CheckFindingOut]
+    blocking: int
+    warnings: int
 
 
 class RejectIn(ActionIn):

@@ -183,7 +183,11 @@ def submit_item(request, item_id: ItemId, payload: ActionIn):
 def approve_item(request, item_id: ItemId, payload: ApproveIn):
     item = _item(request, item_id)
     services.approve_step(
-        user=request.auth, item=item, opinion=payload.opinion, lock_version=payload.lock_version
+        user=request.auth,
+        item=item,
+        opinion=payload.opinion,
+        lock_version=payload.lock_version,
+        bottom_lines=payload.bottom_lines,
     )
     return presenters.staff_item(request, item)
 

@@ -3,7 +3,7 @@
 from ninja import NinjaAPI
 from ninja.parser import Parser
 
-from . import errors, public, staff
+from . import errors, public, review, staff
 
 
 class JsonParser(Parser):
@@ -33,4 +33,5 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/v1/staff", staff.router)
+api.add_router("/v1/review", review.router)
 api.add_router("/v1", public.router)

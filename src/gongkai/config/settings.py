@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "gongkai.publishing",
     "gongkai.console",
     "gongkai.reports",
+    "gongkai.review",
     "gongkai.search",
     "gongkai.portal",
     "gongkai.api",

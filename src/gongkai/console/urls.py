@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_catalogue
+from . import views, views_catalogue, views_review
 
 app_name = "console"
 urlpatterns = [
@@ -22,5 +22,21 @@ urlpatterns = [
     ),
     path("notifications/", views.notifications, name="notifications"),
     path("catalogue/health/", views_catalogue.catalogue_health, name="catalogue_health"),
+    path("review/check/", views_review.check, name="review_check"),
+    path("review/dictionaries/", views_review.dictionaries, name="dictionaries"),
+    path("review/dictionaries/<id:pk>/", views_review.dictionary, name="dictionary"),
+    path("review/dictionaries/<id:pk>/terms/", views_review.term_save, name="term_save"),
+    path(
+        "review/dictionaries/<id:pk>/terms/<id:term_pk>/delete/", views_review.term_delete, name="term_delete"
+    ),
+    path("review/dictionaries/<id:pk>/export/", views_review.dictionary_export, name="dictionary_export"),
+    path("review/dictionaries/<id:pk>/import/", views_review.dictionary_import, name="dictionary_import"),
+    path(
+        "items/<id:pk>/findings/<id:finding_pk>/acknowledge/",
+        views_review.finding_acknowledge,
+        name="finding_acknowledge",
+    ),
+    path("items/<id:pk>/findings/<id:finding_pk>/mask/", views_review.finding_mask, name="finding_mask"),
+    path("items/<id:pk>/media/<id:attachment_pk>/confirm/", views_review.media_confirm, name="media_confirm"),
     path("organization/", views.switch_organization, name="switch_organization"),
 ]

@@ -31,7 +31,7 @@ from gongkai.publishing.files import AttachmentRejected
 from gongkai.publishing.html import DocxImportError
 from gongkai.publishing.models import ApprovalForm, Attachment, InformationItem, Revision
 
-from . import selectors
+from . import selectors, views_review
 from .access import ConsoleForbidden, console_view, get_item, memberships_of, switch_to
 from .deadlines import deadline_info
 from .diffing import body_diff, comparison_base, revision_changes
@@ -485,6 +485,7 @@ def item_detail(request, pk):
         "attachment_form": AttachmentForm() if actions["edit"] else None,
         "ledger_path": LEDGER_PATH,
         "public_url": item_url(item) if item.is_public else "",
+        **views_review.review_context(request.user, item, revision, task),
     }
     return render_console(request, "console/item_detail.html", context)
 
@@ -511,6 +512,7 @@ def review(request, pk):
             (r, selectors.findings_for(r)) for r in item.revisions.exclude(pk=revision.pk).order_by("-number")
         ],
         "deadline": deadline_info(item),
+        **views_review.review_context(request.user, item, revision, task),
     }
     return render_console(request, "console/review.html", context)
 
@@ -537,7 +539,13 @@ def _run_action(request, item, action: str, lock) -> tuple[str | None, str | Non
     if action == "submit":
         services.submit_for_review(user=user, item=item, lock_version=lock)
     elif action == "approve":
-        services.approve_step(user=user, item=item, opinion=_text(request), lock_version=lock)
+        services.approve_step(
+            user=user,
+            item=item,
+            opinion=_text(request),
+            lock_version=lock,
+            bottom_lines=request.POST.getlist("bottom_lines"),
+        )
     elif action == "reject":
         services.reject_step(user=user, item=item, opinion=_text(request), lock_version=lock)
     elif action == "publish":

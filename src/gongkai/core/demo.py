@@ -18,6 +18,7 @@ from gongkai.orgs.models import Department, Membership, Organization, User
 from gongkai.publishing import services
 from gongkai.publishing.approval_forms import build_approval_form
 from gongkai.publishing.models import InformationItem, ReviewTask, Revision, Topic
+from gongkai.review.constants import BOTTOM_LINES
 
 from . import demo_content as content
 
@@ -169,7 +170,12 @@ def _publish_item(org, spec, departments, people, topics, entries) -> Informatio
         services.attach_file(user=drafter, item=item, upload=upload)
     services.submit_for_review(user=drafter, item=item)
     for reviewer in (head, people["secrecy"], people["editor2"], people["leader"]):
-        services.approve_step(user=reviewer, item=item, opinion="同意公开。")
+        services.approve_step(
+            user=reviewer,
+            item=item,
+            opinion="同意公开。",
+            bottom_lines=[code for code, _label in BOTTOM_LINES],
+        )
     item = services.publish(user=people["editor"], item=item)
     _backdate(item, formed_on)
     return item

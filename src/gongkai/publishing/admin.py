@@ -32,7 +32,7 @@ class ReviewStepForm(forms.ModelForm):
 
     class Meta:
         model = ReviewStep
-        fields = ["organization", "position", "name", "role", "scope", "department"]
+        fields = ["organization", "position", "name", "role", "scope", "department", "confirms_bottom_lines"]
         labels = {"organization": _("机构")}
 
     def _organization(self):

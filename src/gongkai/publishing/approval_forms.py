@@ -10,6 +10,50 @@ from .models import ApprovalForm, InformationItem, Revision
 from .numbering import next_serial
 
 
+def content_review_record(revision: Revision, name) -> dict:
+    """The content review on the form: the seven bottom lines as confirmed, audio/video heard or watched,
+    and every finding with how it was resolved."""
+    from gongkai.review.constants import BOTTOM_LINES, Severity
+    from gongkai.review.models import BottomLineConfirmation, MediaConfirmation
+
+    labels = dict(BOTTOM_LINES)
+    confirmation = (
+        BottomLineConfirmation.objects.filter(revision=revision).order_by("-round", "-confirmed_at").first()
+    )
+    findings = list(revision.findings.order_by("field", "start"))
+    return {
+        "bottom_lines": {
+            "confirmed_by": confirmation.confirmed_by.display_name if confirmation else "",
+            "confirmed_at": confirmation.confirmed_at.isoformat() if confirmation else "",
+            "lines": [str(labels[code]) for code in confirmation.lines] if confirmation else [],
+        },
+        "media": [
+            {
+                "attachment": c.attachment.original_name,
+                "confirmed_by": name(c.confirmed_by_id) or c.confirmed_by.display_name,
+                "confirmed_at": c.confirmed_at.isoformat(),
+            }
+            for c in MediaConfirmation.objects.filter(revision=revision).select_related(
+                "attachment", "confirmed_by"
+            )
+        ],
+        "findings": [
+            {
+                "where": f.field_label,
+                "category": f.get_category_display(),
+                "severity": f.get_severity_display(),
+                "matched": f.matched,
+                "resolution": (
+                    f"已确认:{f.acknowledgement}({f.acknowledged_by.display_name})"
+                    if f.acknowledged_by_id
+                    else ("未处理" if f.severity == Severity.BLOCKING else "提示")
+                ),
+            }
+            for f in findings
+        ],
+    }
+
+
 def build_approval_form(
     item: InformationItem, revision: Revision, *, fast_track: dict | None = None
 ) -> ApprovalForm:
@@ -62,6 +106,7 @@ def build_approval_form(
         "published_at": revision.published_at.isoformat() if revision.published_at else "",
         "change_note": revision.change_note,
         "fast_track": fast_track,
+        "content_review": content_review_record(revision, name),
     }
     form = ApprovalForm.objects.filter(revision=revision).first()
     if form is None:

@@ -76,12 +76,45 @@ DEFAULT_REVIEW_CHAIN = (
     ("办公室审核", Role.OFFICE_EDITOR, StepScope.ANY_DEPARTMENT),
     ("分管领导签发", Role.LEADER, StepScope.ANY_DEPARTMENT),
 )
+# The step at which the reviewer confirms the seven bottom lines (七条底线) in the default chain.
+BOTTOM_LINES_STEP = "办公室审核"
 
 # Attachments: what may be uploaded. The real type is read from the content, not the name.
 ALLOWED_ATTACHMENT_EXTENSIONS = (
     "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "et", "ofd", "txt", "csv",
     "jpg", "jpeg", "png", "gif", "zip", "mp3", "mp4",
 )  # fmt: skip
+
+
+class AttachmentKind(models.TextChoices):
+    """What an attachment is, for what happens after upload (audio and video need a reviewer's word)."""
+
+    DOCUMENT = "document", _("文档")
+    IMAGE = "image", _("图片")
+    AUDIO = "audio", _("音频")
+    VIDEO = "video", _("视频")
+    ARCHIVE = "archive", _("压缩包")
+    OTHER = "other", _("其他")
+
+
+# The kind of each extension the checks know (a few more than are allowed, so widening the list is one line).
+ATTACHMENT_KINDS = {
+    **dict.fromkeys(("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "et", "ofd", "txt", "csv"),
+                    AttachmentKind.DOCUMENT),
+    **dict.fromkeys(("jpg", "jpeg", "png", "gif", "bmp", "webp"), AttachmentKind.IMAGE),
+    **dict.fromkeys(("mp3", "wav"), AttachmentKind.AUDIO),
+    **dict.fromkeys(("mp4",), AttachmentKind.VIDEO),
+    **dict.fromkeys(("zip",), AttachmentKind.ARCHIVE),
+}  # fmt: skip
+
+# Zip bombs: a package (.docx, .ofd, .zip …) is refused when it would unpack to more than this many
+# times its own size *and* more than this many bytes, or when it has more entries than this.
+ATTACHMENT_UNPACKED_MAX_RATIO = 50
+ATTACHMENT_UNPACKED_MAX_BYTES = 200 * 1024 * 1024
+ATTACHMENT_MAX_ENTRIES = 10_000
+# Where readers look for the PDF header and end marker (the PDF reference's implementation notes).
+PDF_HEADER_WINDOW = 1024
+PDF_EOF_WINDOW = 1024
 
 # Tags and attributes kept in an item body; everything else (scripts, handlers, styles) is removed.
 BODY_ALLOWED_TAGS = {

@@ -63,6 +63,9 @@ class ReviewStep(models.Model):
         verbose_name=_("指定科室"),
         help_text=_("仅当科室范围为“指定科室”时填写。"),
     )
+    confirms_bottom_lines = models.BooleanField(
+        _("确认七条底线"), default=False, help_text=_("本环节审核人须逐项确认七条底线。")
+    )
 
     class Meta:
         verbose_name = _("审核环节")
@@ -297,6 +300,7 @@ class ReviewTask(models.Model):
     role = models.CharField(max_length=40)
     scope = models.CharField(max_length=20, choices=StepScope.choices)
     department = models.ForeignKey("orgs.Department", on_delete=models.PROTECT, null=True, blank=True)
+    confirms_bottom_lines = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=TaskStatus.choices, default=TaskStatus.WAITING)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -5,8 +5,10 @@ an audit event, side effects after commit. Views, the API, commands and tasks ca
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -16,11 +18,14 @@ from gongkai.audit import services as audit
 from gongkai.console.services import notify
 from gongkai.orgs.constants import Role
 from gongkai.orgs.models import Organization, User
+from gongkai.review import engine as review_engine
+from gongkai.review import services as review_services
 from gongkai.workdays.calendar import Deadline, add_workdays
 
 from . import permissions
 from .approval_forms import build_approval_form
 from .constants import (
+    BOTTOM_LINES_STEP,
     DEFAULT_REVIEW_CHAIN,
     PUBLICATION_DEADLINE_WORKDAYS,
     DisclosureAttribute,
@@ -79,6 +84,7 @@ def create_draft(*, user: User, organization: Organization, data: dict[str, Any]
     revision = Revision(item=item, number=1, created_by=user)
     _apply_content(revision, content)
     revision.save()
+    review_engine.recompute(revision)
     if content.get("co_departments"):
         revision.co_departments.set(content["co_departments"])
     item.latest_revision = revision
@@ -128,6 +134,7 @@ def update_draft(
     _apply_content(revision, content)
     revision.updated_at = timezone.now()
     revision.save()
+    review_engine.recompute(revision)
     if "co_departments" in content:
         revision.co_departments.set(content["co_departments"])
         changed.append("co_departments")
@@ -161,18 +168,19 @@ def attach_file(*, user: User, item: InformationItem, upload) -> Attachment:
         sha256=checked.sha256,
         uploaded_by=user,
     )
-    upload.seek(0)
+    # What is read and stored is the scrubbed file (checked.data); the notes say what scrubbing removed.
     attachment.text = (
-        extract_text(upload.read(), checked.extension) if checked.extension in EXTRACTABLE else ""
+        extract_text(checked.data, checked.extension) if checked.extension in EXTRACTABLE else ""
     )
-    upload.seek(0)
-    attachment.file.save(f"{checked.sha256[:16]}.{checked.extension}", upload, save=False)
+    attachment.scrub_notes = checked.notes
+    attachment.file.save(f"{checked.sha256[:16]}.{checked.extension}", ContentFile(checked.data), save=False)
     try:
         with transaction.atomic():
             item = _locked(item)
             _require(permissions.edit_failures(user, item))
             attachment.save()
             item.latest_revision.attachments.add(attachment)
+            review_engine.recompute(item.latest_revision)
             item.lock_version += 1
             item.save(update_fields=["lock_version"])
             _audit(
@@ -200,6 +208,7 @@ def remove_attachment(*, user: User, item: InformationItem, attachment: Attachme
     if not revision.attachments.filter(pk=attachment.pk).exists():
         raise WorkflowError("该附件不属于此信息。")
     revision.attachments.remove(attachment)
+    review_engine.recompute(revision)
     item.lock_version += 1
     item.save(update_fields=["lock_version"])
     _audit(
@@ -221,7 +230,12 @@ def ensure_default_chain(organization: Organization | int) -> list[ReviewStep]:
         return steps
     return [
         ReviewStep.objects.create(
-            organization_id=organization_id, position=i, name=name, role=role, scope=scope
+            organization_id=organization_id,
+            position=i,
+            name=name,
+            role=role,
+            scope=scope,
+            confirms_bottom_lines=name == BOTTOM_LINES_STEP,
         )
         for i, (name, role, scope) in enumerate(DEFAULT_REVIEW_CHAIN, start=1)
     ]
@@ -236,6 +250,7 @@ def submit_for_review(
     _require(permissions.submit_failures(user, item))
     revision = item.latest_revision
     _require(submission_failures(revision))
+    _require(review_engine.submission_failures(revision))
     steps = ensure_default_chain(item.organization_id)
     now = timezone.now()
     revision.review_round += 1
@@ -253,6 +268,7 @@ def submit_for_review(
             role=step.role,
             scope=step.scope,
             department=step.department,
+            confirms_bottom_lines=step.confirms_bottom_lines,
             status=TaskStatus.PENDING if i == 0 else TaskStatus.WAITING,
             started_at=now if i == 0 else None,
         )
@@ -357,18 +373,36 @@ def _locked_task(item: InformationItem) -> tuple[InformationItem, ReviewTask]:
 
 @transaction.atomic
 def approve_step(
-    *, user: User, item: InformationItem, opinion: str = "", lock_version: int | None = None
+    *,
+    user: User,
+    item: InformationItem,
+    opinion: str = "",
+    lock_version: int | None = None,
+    bottom_lines: Iterable[str] | None = None,
 ) -> ReviewTask:
+    """Approve the pending step. The content review gates it (review.engine.gate_failures): no blocking
+    finding, every warning acknowledged, audio/video confirmed, and — at the step that requires it — the
+    seven bottom lines confirmed (``bottom_lines``: their codes)."""
     item, task = _locked_task(item)
     _check_lock(item, lock_version)
     _require(permissions.decide_failures(user, task))
+    revision = item.latest_revision
+    review_engine.recompute(revision)
+    _require(
+        review_engine.gate_failures(
+            revision, requires_bottom_lines=task.confirms_bottom_lines, bottom_lines=bottom_lines
+        )
+    )
+    if task.confirms_bottom_lines:
+        review_services.record_bottom_lines(
+            revision=revision, round=task.round, user=user, lines=bottom_lines
+        )
     now = timezone.now()
     task.status = TaskStatus.APPROVED
     task.decided_by = user
     task.decided_at = now
     task.opinion = (opinion or "").strip() or "同意"
     task.save(update_fields=["status", "decided_by", "decided_at", "opinion"])
-    revision = item.latest_revision
     following = next((t for t in task.round_tasks if t.status == TaskStatus.WAITING), None)
     if following is not None:
         following.status = TaskStatus.PENDING
@@ -478,6 +512,7 @@ def publish(*, user: User, item: InformationItem, lock_version: int | None = Non
     _check_lock(item, lock_version)
     _require(permissions.publish_failures(user, item))
     revision = item.latest_revision
+    _require(review_engine.publication_failures(revision))
     now = timezone.now()
     was_live = item.live_revision_id
     _make_live(item, revision, user, now)
@@ -510,6 +545,7 @@ def fast_track_publish(
     _require(permissions.fast_track_failures(user, item))
     revision = item.latest_revision
     _require(submission_failures(revision))
+    _require(review_engine.publication_failures(revision))
     now = timezone.now()
     revision.tasks.filter(status__in=[TaskStatus.PENDING, TaskStatus.WAITING]).update(
         status=TaskStatus.CANCELLED
@@ -636,6 +672,7 @@ def start_revision(*, user: User, item: InformationItem) -> Revision:
     revision.save()
     revision.co_departments.set(live.co_departments.all())
     revision.attachments.set(live.attachments.all())
+    review_engine.recompute(revision)
     item.latest_revision = revision
     _set_publication_deadline(item, revision)
     item.lock_version += 1

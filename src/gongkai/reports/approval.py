@@ -8,7 +8,7 @@ The HTML page, the Word file and the ledger all use these structures, so they ca
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
@@ -120,6 +120,9 @@ class Sheet:
     change_note: str
     fast_track: SheetNote | None = None
     post_review: SheetNote | None = None
+    bottom_lines: str = ""  # "法律法规底线、…(张三,2026-…)" or empty when not confirmed
+    media: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
 
     @property
     def post_review_pending(self) -> bool:
@@ -178,7 +181,32 @@ def sheet_for(form: ApprovalForm) -> Sheet:
         change_note=_text(data.get("change_note")),
         fast_track=_note(data.get("fast_track"), "reason"),
         post_review=_note(data.get("post_review"), "opinion"),
+        **_content_review(data.get("content_review")),
     )
+
+
+def _content_review(raw: Any) -> dict:
+    """The 内容审核 part of a form (absent on forms made before the review engine existed)."""
+    if not isinstance(raw, dict):
+        return {}
+    lines = raw.get("bottom_lines") if isinstance(raw.get("bottom_lines"), dict) else {}
+    confirmed = "、".join(_names(lines.get("lines")))
+    if confirmed:
+        confirmed += (
+            f"均未违反({_text(lines.get('confirmed_by'))},{format_moment(lines.get('confirmed_at'))})"
+        )
+    media = [
+        f"《{_text(m.get('attachment'))}》已完整审看({_text(m.get('confirmed_by'))},{format_moment(m.get('confirmed_at'))})"
+        for m in raw.get("media") or []
+        if isinstance(m, dict)
+    ]
+    findings = [
+        f"{_text(f.get('where'))}:“{_text(f.get('matched'))}”({_text(f.get('category'))},{_text(f.get('severity'))})"
+        f"——{_text(f.get('resolution'))}"
+        for f in raw.get("findings") or []
+        if isinstance(f, dict)
+    ]
+    return {"bottom_lines": confirmed, "media": media, "findings": findings}
 
 
 # --- the ledger (台账) -------------------------------------------------------------------------------

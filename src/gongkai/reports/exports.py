@@ -158,6 +158,8 @@ def approval_form_docx(sheet: Sheet) -> bytes:
         cell = table.wide(f"{step.name}\n审核意见", opinion)
         _signature(cell, "审核人", step.decided_by, "日期", step.decided_on)
     table.pair("发布人", sheet.published_by, "发布时间", sheet.published_at)
+    table.wide("七条底线", sheet.bottom_lines or "未记录")
+    table.wide("内容审核", "\n".join(sheet.findings + sheet.media) or "未发现问题。")
     if sheet.fast_track:
         cell = table.wide("紧急发布理由", sheet.fast_track.text)
         _signature(cell, "决定人", sheet.fast_track.by, "时间", sheet.fast_track.at)
