@@ -25,6 +25,7 @@ BENCHMARKS = [
     ["bench.web", "--db", "postgres", "--mode", "static"],
     ["bench.web", "--db", "sqlite", "--mode", "mixed"],
     ["bench.web", "--db", "postgres", "--mode", "mixed"],
+    ["bench.review"],
 ]
 
 

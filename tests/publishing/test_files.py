@@ -33,7 +33,9 @@ from gongkai.publishing.scrub import (
     NOTE_IMAGE_TEXT,
     NOTE_IPTC,
     NOTE_PDF_AUTHOR,
+    NOTE_PDF_ENCRYPTED,
     NOTE_PDF_SIGNED,
+    NOTE_PDF_UNREADABLE,
     NOTE_XMP,
     scrub,
 )
@@ -606,6 +608,17 @@ def test_a_pdf_without_an_author_is_stored_unchanged():
     plain = pdf_bytes("通知")
     cleaned, notes = scrub(plain, "pdf")
     assert cleaned is plain and notes == []
+
+
+def test_an_encrypted_or_unreadable_pdf_is_stored_as_it_is_and_says_so():
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_with_author("通知", xmp=False))))
+    writer.encrypt(user_password="", owner_password="owner")
+    out = io.BytesIO()
+    writer.write(out)
+    encrypted = out.getvalue()
+    assert scrub(encrypted, "pdf") == (encrypted, [NOTE_PDF_ENCRYPTED])
+    broken = b"%PDF-1.4\n1 0 obj << /Author (Zhang San) >> endobj\n%%EOF\n"  # no cross-reference at all
+    assert scrub(broken, "pdf") == (broken, [NOTE_PDF_UNREADABLE])
 
 
 def test_a_signed_pdf_is_left_as_it_is_and_says_why():

@@ -179,6 +179,8 @@ def test_generated_ids_are_found_and_wrong_check_digits_are_not(province, born, 
         "+86 13812345678",
         "+86 138 1234 5678",
         "86-138-1234-5678",
+        "0086 138 1234 5678",
+        "008613812345678",
         "１３８１２３４５６７８",
     ],
 )
@@ -242,6 +244,7 @@ def test_bank_cards_in_groups_of_four(written):
         "62000000000000000006",  # 20 digits
         "1" + VISA,  # inside a longer run
         "4111 1111 1111 1111 1111 1",  # a longer grouped number
+        "1111 4111 1111 1111 1111",  # the end of a longer grouped number
         "6200 **** **** 0005",  # masked
         "4111 1111-1111 1111",  # mixed separators
     ],
@@ -313,6 +316,8 @@ def test_full_width_at_sign():
 
 def test_a_local_part_longer_than_allowed_is_not_cut_to_fit():
     assert detectors("x" * 70 + "@example.com") == []
+    assert detectors("联系" + "a." * 40 + "bc@example.com") == []  # 82 characters before the @
+    assert detectors("联系" + "a." * 30 + "bc@example.com") == ["email"]
 
 
 # --- severity and masks ------------------------------------------------------------------------------------

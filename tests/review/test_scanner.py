@@ -157,6 +157,11 @@ def test_an_exception_shields_only_its_own_term():
     assert spans(scanner.scan("各级文化部门")) == [("部门", 4, 6)]
 
 
+def test_an_exception_that_is_a_term_itself_is_reported_as_that_term():
+    scanner = Scanner([term("文化部", "outdated"), term("文化部门", "sensitive")])
+    assert [(f.matched, f.category) for f in scanner.scan("各级文化部门")] == [("文化部门", "sensitive")]
+
+
 def test_an_exception_must_contain_its_term():
     with pytest.raises(ValueError):
         Scanner([term("文化部")], exceptions={"文化部": ["文化和旅游部"]})

@@ -18,3 +18,6 @@ if os.environ.get("GONGKAI_TEST_DB_NAME"):
 # No persistent connections in tests: the live server's request threads would otherwise keep theirs open
 # past the end of the run, and PostgreSQL could not drop the test database.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# Background jobs run at once, in memory: tests see their effect and nothing is queued under var/.
+HUEY = {**HUEY, "immediate": True, "immediate_use_memory": True}  # noqa: F405

@@ -20,6 +20,7 @@ from gongkai.orgs.constants import Role
 from gongkai.orgs.models import Organization, User
 from gongkai.review import engine as review_engine
 from gongkai.review import services as review_services
+from gongkai.review import tasks as review_tasks
 from gongkai.workdays.calendar import Deadline, add_workdays
 
 from . import permissions
@@ -278,6 +279,8 @@ def submit_for_review(
         item.status = ItemStatus.IN_REVIEW
     item.lock_version += 1
     item.save()
+    revision_id = revision.pk
+    transaction.on_commit(lambda: review_tasks.check_links(revision_id))
     _audit(
         "publishing.item.submitted",
         item,

@@ -63,7 +63,7 @@ def fold(text: str) -> str:
 # A maximal run of digits and separators that starts and ends with a digit and is at least 11 characters
 # long: every number below lies inside one (apart from a leading "+" or a trailing "X").
 _CANDIDATE_RUN = re.compile("[0-9０-９][0-9０-９ \\-\u3000－]{9,}[0-9０-９]")
-_AT_SIGNS = ("@", "＠")
+_AT_SIGN = re.compile("[@＠]")
 # Characters kept on each side of a run: the "+" of +86 before it, an ID's final X after it. Boundary
 # checks need no more: a run is maximal, so the character next to it is neither digit nor separator.
 _CONTEXT = 1
@@ -78,9 +78,9 @@ _NO_GROUP_AFTER = r"(?![0-9])(?![ -][0-9])"
 _ID_18 = re.compile(_NO_DIGIT_BEFORE + r"[0-9]{17}(?:[0-9]" + _NO_DIGIT_AFTER + "|[Xx])")
 _ID_15 = re.compile(_NO_DIGIT_BEFORE + r"[0-9]{15}" + r"(?![0-9Xx])")
 _MOBILE = re.compile(
-    # +86 / 86 country code, then 11 digits as one run or as 3-4-4 groups with one kind of separator.
-    _NO_DIGIT_BEFORE + r"(?:\+?86[ -]?)?1[3-9][0-9]{9}" + _NO_DIGIT_AFTER + "|"
-    + _NO_GROUP_BEFORE + r"(?:\+?86[ -]?)?1[3-9][0-9]([ -])[0-9]{4}\1[0-9]{4}" + _NO_GROUP_AFTER
+    # +86 / 0086 / 86 country code, then 11 digits as one run or as 3-4-4 groups with one separator.
+    _NO_DIGIT_BEFORE + r"(?:(?:\+|00)?86[ -]?)?1[3-9][0-9]{9}" + _NO_DIGIT_AFTER + "|"
+    + _NO_GROUP_BEFORE + r"(?:(?:\+|00)?86[ -]?)?1[3-9][0-9]([ -])[0-9]{4}\1[0-9]{4}" + _NO_GROUP_AFTER
 )  # fmt: skip
 _BANK_CARD = re.compile(
     # 16–19 digits as one run, or in groups of four (the last group may be shorter).
@@ -163,14 +163,6 @@ def is_valid_bank_card(digits: str) -> bool:
     return 16 <= len(digits) <= 19 and issuer and luhn_valid(digits)
 
 
-_MOBILE_DIGITS = re.compile("(?:86)?1[3-9][0-9]{9}")
-
-
-def is_mobile_number(digits: str) -> bool:
-    """11 digits of a mainland mobile number (13x–19x), with or without the 86 country code."""
-    return bool(_MOBILE_DIGITS.fullmatch(digits))
-
-
 class _Windows:
     """The candidate runs of a text with their context, joined into one short string (folded to ASCII).
 
@@ -217,27 +209,38 @@ def _numbers(text: str, today: datetime.date) -> list[Detection]:
     return found
 
 
+def _email_windows(text: str) -> list[tuple[int, int]]:
+    """Stretches of text around each @ wide enough for a whole address, merged where they overlap."""
+    size, windows = len(text), []
+    for sign in _AT_SIGN.finditer(text):
+        start = max(0, sign.start() - _EMAIL_LOCAL_MAX - 2)
+        end = min(size, sign.start() + _EMAIL_DOMAIN_MAX + 2)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    return windows
+
+
 def _emails(text: str) -> list[Detection]:
-    size, found = len(text), set()
-    for sign in _AT_SIGNS:
-        at = text.find(sign)
-        while at != -1:
-            start = max(0, at - _EMAIL_LOCAL_MAX - 2)
-            end = min(size, at + _EMAIL_DOMAIN_MAX + 2)
-            window = fold(text[start:end])
-            for match in _EMAIL.finditer(window):
-                # A match at the window's cut edge would be the tail or head of something longer.
-                cut = (match.start() == 0 and start > 0) or (match.end() == len(window) and end < size)
-                if match.start() <= at - start < match.end() and not cut:
-                    found.add(Detection("email", start + match.start(), start + match.end()))
-            at = text.find(sign, at + 1)
-    return list(found)
+    found = []
+    for start, end in _email_windows(text):
+        window = fold(text[start:end])
+        for match in _EMAIL.finditer(window):
+            # A match at a cut edge of the window would be the tail or head of something longer.
+            if (match.start() == 0 and start > 0) or (match.end() == len(window) and end < len(text)):
+                continue
+            found.append(Detection("email", start + match.start(), start + match.end()))
+    return found
+
+
+_POSITION = operator.itemgetter(1, 2, 0)  # (start, end, detector) of a Detection
 
 
 def find_personal_data(text: str, *, today: datetime.date | None = None) -> list[Detection]:
     """Every ID, mobile, bank card and e-mail in ``text``, sorted by (start, end, detector)."""
     found = _numbers(text, today or datetime.date.today()) + _emails(text)
-    return sorted(set(found), key=lambda d: (d.start, d.end, d.detector))
+    return sorted(set(found), key=_POSITION)
 
 
 def _mask_positions(value: str, positions: list[int]) -> str:
