@@ -623,6 +623,10 @@ def attachment_upload(request, pk):
         _error_messages(request, exc.reasons)
     else:
         messages.success(request, f"附件“{attachment.original_name}”已上传。")
+        for note in getattr(attachment, "scrub_notes", []):
+            messages.info(
+                request, f"为保护隐私,{note}。" if not note.endswith("。") else f"为保护隐私,{note}"
+            )
     return redirect(back)
 
 

@@ -193,6 +193,7 @@ def attach_file(*, user: User, item: InformationItem, upload) -> Attachment:
                     "name": checked.name,
                     "size": checked.size,
                     "sha256": checked.sha256,
+                    "removed_metadata": checked.notes,
                 },
             )
     except BaseException:

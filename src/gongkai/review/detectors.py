@@ -63,7 +63,6 @@ def fold(text: str) -> str:
 # A maximal run of digits and separators that starts and ends with a digit and is at least 11 characters
 # long: every number below lies inside one (apart from a leading "+" or a trailing "X").
 _CANDIDATE_RUN = re.compile("[0-9０-９][0-9０-９ \\-\u3000－]{9,}[0-9０-９]")
-_AT_SIGN = re.compile("[@＠]")
 # Characters kept on each side of a run: the "+" of +86 before it, an ID's final X after it. Boundary
 # checks need no more: a run is maximal, so the character next to it is neither digit nor separator.
 _CONTEXT = 1
@@ -212,14 +211,22 @@ def _numbers(text: str, today: datetime.date) -> list[Detection]:
 def _email_windows(text: str) -> list[tuple[int, int]]:
     """Stretches of text around each @ wide enough for a whole address, merged where they overlap."""
     size, windows = len(text), []
-    for sign in _AT_SIGN.finditer(text):
-        start = max(0, sign.start() - _EMAIL_LOCAL_MAX - 2)
-        end = min(size, sign.start() + _EMAIL_DOMAIN_MAX + 2)
+    for at in sorted(_positions(text, "@") + _positions(text, "＠")):
+        start, end = max(0, at - _EMAIL_LOCAL_MAX - 2), min(size, at + _EMAIL_DOMAIN_MAX + 2)
         if windows and start <= windows[-1][1]:
             windows[-1] = (windows[-1][0], end)
         else:
             windows.append((start, end))
     return windows
+
+
+def _positions(text: str, char: str) -> list[int]:
+    """Where ``char`` occurs (str.find is far faster than a regex over text that rarely has it)."""
+    found, at = [], text.find(char)
+    while at != -1:
+        found.append(at)
+        at = text.find(char, at + 1)
+    return found
 
 
 def _emails(text: str) -> list[Detection]:
