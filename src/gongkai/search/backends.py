@@ -62,6 +62,26 @@ class SQLiteIndex:
                 [(item_id * FIELD_SLOTS + field, text.tokens_text(norm)) for item_id, field, norm in rows],
             )
 
+    def bulk_add(self, rows: Sequence[Row]) -> None:
+        """During a rebuild: only the text rows; ``finish_bulk`` indexes them all in one statement.
+
+        Filling FTS5 in one pass, apart from the reads of the items, is 3× faster than interleaving."""
+        rows = [row for row in rows if row[2]]
+        if rows:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO search_searchtext (id, item_id, field, norm) VALUES (%s, %s, %s, %s)",
+                    [(item_id * FIELD_SLOTS + field, item_id, field, norm) for item_id, field, norm in rows],
+                )
+
+    def finish_bulk(self) -> None:
+        connection.ensure_connection()
+        connection.connection.create_function("gongkai_tokens", 1, text.tokens_text, deterministic=True)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO search_fts(rowid, tokens) SELECT id, gongkai_tokens(norm) FROM search_searchtext ORDER BY id"
+            )
+
     def clear(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute("INSERT INTO search_fts(search_fts) VALUES('delete-all')")
@@ -118,6 +138,12 @@ class PostgresIndex:
                     "VALUES (%s, %s, %s, array_to_tsvector(string_to_array(%s, ' ')))",
                     values,
                 )
+
+    def bulk_add(self, rows: Sequence[Row]) -> None:
+        self.add(rows)
+
+    def finish_bulk(self) -> None:
+        pass
 
     def clear(self) -> None:
         """Empty the index for a rebuild. DELETE, not TRUNCATE: searches keep reading the old rows until

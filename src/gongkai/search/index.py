@@ -69,7 +69,7 @@ def _attachment_texts(revision_ids: list[int]) -> dict[int, str]:
     return {revision_id: "\n".join(parts) for revision_id, parts in texts.items()}
 
 
-def _index_batch(ids: Sequence[int], index) -> int:
+def _index_batch(ids: Sequence[int], index, *, bulk: bool = False) -> int:
     """Index the published ones among ``ids`` (their old rows must be gone). Returns how many."""
     rows = list(
         _published(ids).values_list(
@@ -111,7 +111,10 @@ def _index_batch(ids: Sequence[int], index) -> int:
             if norm:
                 texts.append((pk, field, norm))
     SearchEntry.objects.bulk_create(entries)
-    index.add(texts)
+    if bulk:
+        index.bulk_add(texts)
+    else:
+        index.add(texts)
     return len(entries)
 
 
@@ -147,9 +150,10 @@ def rebuild(*, progress=None) -> int:
         SearchEntry.objects.all().delete()
         ids = list(_published().order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(ids), BATCH):
-            done += _index_batch(ids[start : start + BATCH], index)
+            done += _index_batch(ids[start : start + BATCH], index, bulk=True)
             if progress is not None:
                 progress(done, len(ids))
+        index.finish_bulk()
     index.optimize()
     return done
 
