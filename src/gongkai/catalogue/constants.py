@@ -20,3 +20,13 @@ class ColumnKind(models.TextChoices):
 
 # 国办秘函〔2019〕19号: a news column not updated for 2 weeks, a policy/notice column for 6 months, fails.
 STALE_AFTER_DAYS = {ColumnKind.NEWS: 14, ColumnKind.POLICY: 183}
+
+
+class InterpretationScope(models.TextChoices):
+    """政策解读 (DOMAIN I1): which columns hold documents that must be interpreted, and the column that holds
+    the interpretations themselves."""
+
+    NONE = "", _("不涉及")
+    REQUIRED = "required", _("须解读")
+    NORMATIVE = "normative", _("行政规范性文件(须解读,并征求政策法规科意见)")
+    COLUMN = "column", _("政策解读栏目")

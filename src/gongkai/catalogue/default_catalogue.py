@@ -40,6 +40,7 @@ class DefaultEntry:
     department: str = OFFICE
     update_frequency: str = F.AS_NEEDED
     column_kind: str = K.OTHER
+    interpretation: str = ""
 
     @property
     def parent_code(self) -> str | None:
@@ -55,12 +56,20 @@ DEFAULT_CATALOGUE: list[DefaultEntry] = [
     E("0103", "内设机构和直属单位", "内设机构和直属单位的名称、职责、联系方式"),
     E("02", "法规文件", department=POLICY),
     E("0201", "法律法规和规章", "本部门执行的文化和旅游法律、法规、规章", POLICY, F.AS_NEEDED, K.POLICY),
-    E("0202", "行政规范性文件", "本局制定的行政规范性文件及其有效性", POLICY, F.REAL_TIME, K.POLICY),
-    E("0203", "其他文件", "本局发布的其他政策文件", OFFICE, F.REAL_TIME, K.POLICY),
-    E("0204", "政策解读", "文件解读、图解、答记者问等解读材料", POLICY, F.REAL_TIME, K.POLICY),
+    E(
+        "0202",
+        "行政规范性文件",
+        "本局制定的行政规范性文件及其有效性",
+        POLICY,
+        F.REAL_TIME,
+        K.POLICY,
+        "normative",
+    ),
+    E("0203", "其他文件", "本局发布的其他政策文件", OFFICE, F.REAL_TIME, K.POLICY, "required"),
+    E("0204", "政策解读", "文件解读、图解、答记者问等解读材料", POLICY, F.REAL_TIME, K.POLICY, "column"),
     E("0205", "规范性文件清理", "规范性文件清理结果和目录", POLICY, F.YEARLY, K.POLICY),
     E("03", "规划计划"),
-    E("0301", "发展规划", "文化和旅游发展规划、专项规划", INDUSTRY, F.AS_NEEDED, K.POLICY),
+    E("0301", "发展规划", "文化和旅游发展规划、专项规划", INDUSTRY, F.AS_NEEDED, K.POLICY, "required"),
     E("0302", "年度工作计划和总结", "年度工作要点、计划和总结", OFFICE, F.YEARLY, K.OTHER),
     E("04", "统计信息", department=RESOURCES),
     E("0401", "文化和旅游统计数据", "文化和旅游统计公报、统计数据", INDUSTRY, F.QUARTERLY, K.OTHER),

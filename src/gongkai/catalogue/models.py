@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .constants import ColumnKind, UpdateFrequency
+from .constants import ColumnKind, InterpretationScope, UpdateFrequency
 
 
 class CatalogueEntry(models.Model):
@@ -34,6 +34,14 @@ class CatalogueEntry(models.Model):
         choices=ColumnKind.choices,
         default=ColumnKind.OTHER,
         help_text=_("用于栏目更新检查:动态类两周、政策/通知公告类六个月未更新即预警(国办秘函〔2019〕19号)。"),
+    )
+    interpretation = models.CharField(
+        _("政策解读"),
+        max_length=20,
+        choices=InterpretationScope.choices,
+        default=InterpretationScope.NONE,
+        blank=True,
+        help_text=_("本栏目的文件是否须解读(应解读、尽解读);“政策解读栏目”用于发布解读材料。"),
     )
 
     class Meta:

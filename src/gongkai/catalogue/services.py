@@ -57,6 +57,7 @@ def load_default_catalogue(organization: Organization, *, actor=None) -> int:
             responsible_department=departments[spec.department],
             update_frequency=spec.update_frequency,
             column_kind=spec.column_kind,
+            interpretation=spec.interpretation,
         )
         existing[spec.code] = entry
         created.append(spec.code)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "gongkai.console",
     "gongkai.reports",
     "gongkai.review",
+    "gongkai.interpretation",
     "gongkai.search",
     "gongkai.portal",
     "gongkai.api",

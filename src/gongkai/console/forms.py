@@ -44,6 +44,12 @@ class DepartmentsField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+class InterpretationSelect(forms.NullBooleanSelect):
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", "按目录分类判定"), ("true", "需要解读"), ("false", "不需要解读")]
+
+
 HELP = {
     "title": "不超过300字。",
     "document_number": "如:市文旅发〔2026〕12号;无文号可不填。",
@@ -57,6 +63,10 @@ HELP = {
     "body": "可直接编辑 HTML;保存时会清除脚本、样式等不安全内容。",
     "change_note": "修订已发布信息时,向公众说明更新了什么。",
     "is_major_change": "重大变更将在公开页面醒目提示。",
+    "needs_interpretation": "按目录分类自动判定(应解读、尽解读);改变判定须说明理由。",
+    "interprets": "本信息是解读材料时,选择所解读的文件(文件与解读页面将互相链接)。",
+    "interpretation_form": "本信息是解读材料时选择其形式;文件本身留空。",
+    "meeting_name": "解读会议精神(无文件)时填写会议名称。",
 }
 
 
@@ -131,6 +141,23 @@ class ItemForm(forms.Form):
         self.fields["topic"].queryset = Topic.objects.filter(organization=organization)
         self.fields["catalogue_entry"].queryset = CatalogueEntry.objects.filter(organization=organization)
         self.fields["catalogue_entry"].label_from_instance = lambda e: " / ".join(e.path_names)
+        self.fields["needs_interpretation"] = forms.NullBooleanField(
+            label="是否需要解读",
+            required=False,
+            help_text=HELP["needs_interpretation"],
+            widget=InterpretationSelect(),
+        )
+        documents = (
+            InformationItem.objects.filter(organization=organization)
+            .exclude(latest_revision__interpretation_form__gt="")
+            .select_related("latest_revision")
+            .order_by("-pk")
+        )
+        self.fields["interprets"].queryset = documents
+        self.fields["interprets"].label_from_instance = lambda i: (
+            f"{i.latest_revision.title}({i.index_number or '未发布'})" if i.latest_revision_id else str(i.pk)
+        )
+        self.fields["interprets"].empty_label = "(不是解读材料)"
         for name in ("lead_department", "topic", "catalogue_entry"):
             self.fields[name].empty_label = "(请选择)"
         self.fields["publisher"].required = False

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_catalogue, views_review
+from . import views, views_catalogue, views_interpretation, views_review
 
 app_name = "console"
 urlpatterns = [
@@ -23,6 +23,9 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("catalogue/health/", views_catalogue.catalogue_health, name="catalogue_health"),
     path("review/check/", views_review.check, name="review_check"),
+    path("interpretation/", views_interpretation.report, name="interpretation_report"),
+    path("items/<id:pk>/interpretation/plan/", views_interpretation.plan_save, name="interpretation_plan"),
+    path("items/<id:pk>/interpretation/opinion/", views_interpretation.policy_opinion, name="policy_opinion"),
     path("review/dictionaries/", views_review.dictionaries, name="dictionaries"),
     path("review/dictionaries/<id:pk>/", views_review.dictionary, name="dictionary"),
     path("review/dictionaries/<id:pk>/terms/", views_review.term_save, name="term_save"),

@@ -38,6 +38,7 @@ from .diffing import body_diff, comparison_base, revision_changes
 from .forms import ITEM_FIELDS, AbolishForm, AttachmentForm, ConsoleLoginForm, ItemForm
 from .models import Notification
 from .sanitising import UNSAFE_CONTENT_REMOVED, removed_unsafe_content
+from .views_interpretation import interpretation_context, interpretation_initial
 
 LEDGER_PATH = "/console/reports/ledger/"
 APPROVAL_FORM_PATH = "/console/reports/forms/{pk}/"
@@ -378,15 +379,14 @@ def item_create(request):
             return redirect("console:item", pk=item.pk)
     else:
         dept = request.membership.department
-        form = ItemForm(
-            organization=org,
-            initial={
-                "publisher": org.name,
-                "lead_department": dept.pk if dept and dept.organization_id == org.pk else None,
-                "formed_on": timezone.localdate(),
-                "disclosure_attribute": DisclosureAttribute.PROACTIVE,
-            },
-        )
+        initial = {
+            "publisher": org.name,
+            "lead_department": dept.pk if dept and dept.organization_id == org.pk else None,
+            "formed_on": timezone.localdate(),
+            "disclosure_attribute": DisclosureAttribute.PROACTIVE,
+        }
+        initial.update(interpretation_initial(org, request.GET.get("interprets"), request.GET.get("meeting")))
+        form = ItemForm(organization=org, initial=initial)
     return render_console(request, "console/item_form.html", {"form": form, "item": None})
 
 
@@ -486,6 +486,7 @@ def item_detail(request, pk):
         "ledger_path": LEDGER_PATH,
         "public_url": item_url(item) if item.is_public else "",
         **views_review.review_context(request.user, item, revision, task),
+        **interpretation_context(request.user, item, revision, actions),
     }
     return render_console(request, "console/item_detail.html", context)
 

@@ -14,6 +14,8 @@ from django.utils import timezone
 from gongkai.catalogue import selectors as catalogue_selectors
 from gongkai.catalogue import services as catalogue_services
 from gongkai.catalogue.models import CatalogueEntry
+from gongkai.interpretation import rules as interpretation_rules
+from gongkai.interpretation import services as interpretation_services
 from gongkai.orgs.models import Department, Membership, Organization, User
 from gongkai.publishing import services
 from gongkai.publishing.approval_forms import build_approval_form
@@ -168,7 +170,24 @@ def _publish_item(org, spec, departments, people, topics, entries) -> Informatio
         data = _docx_bytes(title, [summary, "附件内容详见正文。"])
         upload = SimpleUploadedFile(f"{title[:40]}.docx", data)
         services.attach_file(user=drafter, item=item, upload=upload)
+    revision = item.latest_revision
+    if interpretation_rules.requires(revision):  # 谁起草、谁解读: the plan goes to review with the document
+        interpretation_services.save_plan(
+            user=drafter,
+            item=item,
+            data={
+                "organizer": f"{dept.name}牵头,科室负责同志为第一责任人",
+                "outline": "一、出台背景和依据;二、主要内容;三、新旧政策差异;四、名词解释",
+                "forms": ["text", "graphic"],
+                "planned_on": formed_on.isoformat(),
+                "channels": "门户网站政策解读栏目、政务新媒体",
+            },
+        )
     services.submit_for_review(user=drafter, item=item)
+    if interpretation_rules.requires(revision) and interpretation_rules.is_normative(revision):
+        interpretation_services.give_policy_opinion(
+            user=people["policy"], item=item, opinion="解读方案和材料准确、通俗,同意。"
+        )
     for reviewer in (head, people["secrecy"], people["editor2"], people["leader"]):
         services.approve_step(
             user=reviewer,

@@ -51,6 +51,11 @@ class Organization(models.Model):
         ),
     )
     urgent_review_hours = models.PositiveIntegerField(_("紧急发布事后审核时限(小时)"), default=24)
+    interpretation_workdays = models.PositiveSmallIntegerField(
+        _("政策解读时限(工作日)"),
+        default=10,
+        help_text=_("解读材料与文件同步发布,最迟不超过文件发布后的工作日数(默认10,不少地方为3)。"),
+    )
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:

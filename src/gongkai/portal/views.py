@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from gongkai.interpretation import rules as interpretation_rules
 from gongkai.publishing import services
 from gongkai.publishing.constants import Validity
 from gongkai.publishing.models import InformationItem, Topic
@@ -224,6 +225,10 @@ def _item_context(request: HttpRequest, item: InformationItem) -> dict:
         "validity_label": Validity(validity).label,
         "replaced_by": replaced_by,
         "show_change_note": revision.is_major_change and bool(revision.change_note.strip()),
+        "interpretations": list(interpretation_rules.published_interpretations(item)),
+        "interpreted_document": revision.interprets
+        if revision.interprets_id and revision.interprets.is_public
+        else None,
         "column_name": path[-1] if path else _("政府信息公开"),
         "canonical_url": request.build_absolute_uri(item_url(item)),
         "print_url": item_print_url(item),

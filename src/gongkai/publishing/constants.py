@@ -131,3 +131,18 @@ BODY_ALLOWED_ATTRIBUTES = {
     "col": {"span"},
 }
 BODY_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+class InterpretationForm(models.TextChoices):
+    """解读形式 (DOMAIN I7, I8): an interpretation is an item of its own, in one of these forms."""
+
+    TEXT = "text", _("文字解读")
+    GRAPHIC = "graphic", _("图解")
+    CHART = "chart", _("图片/图表")
+    COMIC = "comic", _("漫画")
+    AUDIO = "audio", _("音频")
+    VIDEO = "video", _("视频")
+    PRESS_CONFERENCE = "press_conference", _("新闻发布会")
+    INTERVIEW = "interview", _("在线访谈")
+    COMMENTARY = "commentary", _("评论文章")
+    THIRD_PARTY = "third_party", _("第三方解读(专家、媒体)")

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from gongkai.interpretation import rules as interpretation_rules
 from gongkai.orgs.models import Organization
 
 from .constants import DisclosureAttribute
@@ -31,11 +32,19 @@ CONTENT_FIELDS = (
     "source",
     "change_note",
     "is_major_change",
+    "needs_interpretation",
+    "interpretation_override_reason",
+    "interprets",
+    "interpretation_form",
+    "meeting_name",
 )
 
 # Government information of the People's Republic: nothing is formed before 1949-10-01.
 EARLIEST_FORMED_ON = datetime.date(1949, 10, 1)
 TEXT_FIELDS = (
+    "interpretation_override_reason",
+    "meeting_name",
+    "interpretation_form",
     "title",
     "document_number",
     "summary",
@@ -89,7 +98,7 @@ def clean_content(
         error("disclosure_attribute", "公开属性无效。")
     elif attribute and attribute != DisclosureAttribute.PROACTIVE and not value("non_disclosure_reason"):
         error("non_disclosure_reason", "公开属性为依申请公开或不予公开时,必须说明理由(国办发〔2016〕80号)。")
-    for field in ("lead_department", "topic", "catalogue_entry"):
+    for field in ("lead_department", "topic", "catalogue_entry", "interprets"):
         if field in out and out[field] in ("", None):
             out[field] = None
         obj = out.get(field)
@@ -102,6 +111,9 @@ def clean_content(
         error("effective_on", "生效日期不能早于成文日期。")
     if formed and not (EARLIEST_FORMED_ON <= formed <= timezone.localdate() + datetime.timedelta(days=366)):
         error("formed_on", f"成文日期不合理:应在 {EARLIEST_FORMED_ON:%Y-%m-%d} 之后,且不晚于明年。")
+    for field, messages in interpretation_rules.content_errors(organization, value, out).items():
+        for message in messages:
+            error(field, message)
     if "body" in out:
         out["body"] = sanitize_body(out["body"] or "")
     if errors:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from .constants import (
     REVIEW_ROLE_CHOICES,
     DisclosureAttribute,
+    InterpretationForm,
     ItemStatus,
     RevisionStatus,
     StepScope,
@@ -153,6 +154,9 @@ class InformationItem(models.Model):
         verbose_name=_("替代文件"),
     )
     expires_on = models.DateField(_("失效日期"), null=True, blank=True)
+    interpretation_due_on = models.DateField(_("解读期限"), null=True, blank=True)
+    interpretation_due_provisional = models.BooleanField(default=False)
+    interpretation_escalation_level = models.PositiveSmallIntegerField(default=0, editable=False)
     escalation_level = models.PositiveSmallIntegerField(default=0, editable=False)
     lock_version = models.PositiveIntegerField(default=0)
 
@@ -259,6 +263,23 @@ class Revision(models.Model):
     source = models.CharField(_("来源"), max_length=120, blank=True)
     attachments = models.ManyToManyField(Attachment, blank=True, related_name="revisions")
     change_note = models.TextField(_("更新说明"), blank=True)
+    # 政策解读 (DOMAIN I1–I8). For a document: does it need interpretation (None: as its catalogue entry
+    # proposes) and why the proposal was overridden. For an interpretation: which document (or meeting) it
+    # interprets, and its form.
+    needs_interpretation = models.BooleanField(_("需要解读"), null=True, blank=True)
+    interpretation_override_reason = models.TextField(_("解读判定理由"), blank=True)
+    interprets = models.ForeignKey(
+        "InformationItem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interpretation_revisions",
+        verbose_name=_("解读的文件"),
+    )
+    interpretation_form = models.CharField(
+        _("解读形式"), max_length=20, choices=InterpretationForm.choices, blank=True
+    )
+    meeting_name = models.CharField(_("解读的会议"), max_length=200, blank=True)
     is_major_change = models.BooleanField(_("重大变更"), default=False)
     changed_on = models.DateField(_("变更日期"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

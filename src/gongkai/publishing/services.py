@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from gongkai.audit import services as audit
 from gongkai.console.services import notify
+from gongkai.interpretation import rules as interpretation_rules
+from gongkai.interpretation import services as interpretation_services
 from gongkai.orgs.constants import Role
 from gongkai.orgs.models import Organization, User
 from gongkai.review import engine as review_engine
@@ -252,6 +254,7 @@ def submit_for_review(
     _require(permissions.submit_failures(user, item))
     revision = item.latest_revision
     _require(submission_failures(revision))
+    _require(interpretation_rules.submission_failures(revision))
     _require(review_engine.submission_failures(revision))
     steps = ensure_default_chain(item.organization_id)
     now = timezone.now()
@@ -391,6 +394,7 @@ def approve_step(
     _check_lock(item, lock_version)
     _require(permissions.decide_failures(user, task))
     revision = item.latest_revision
+    _require(interpretation_rules.approval_failures(revision, task))
     review_engine.recompute(revision)
     _require(
         review_engine.gate_failures(
@@ -500,6 +504,7 @@ def _make_live(item: InformationItem, revision: Revision, user: User, now: datet
     revision.save(update_fields=["status", "published_at", "published_by"])
     item.live_revision = revision
     item.status = ItemStatus.PUBLISHED
+    interpretation_rules.set_deadline(item, revision, now)
     item.published_at = now
     item.first_published_at = item.first_published_at or now
     item.withdrawn_at = None
@@ -676,6 +681,7 @@ def start_revision(*, user: User, item: InformationItem) -> Revision:
     revision.save()
     revision.co_departments.set(live.co_departments.all())
     revision.attachments.set(live.attachments.all())
+    interpretation_services.copy_plan(live, revision)
     review_engine.recompute(revision)
     item.latest_revision = revision
     _set_publication_deadline(item, revision)

@@ -10,10 +10,13 @@ class Category(models.TextChoices):
     TYPO = "typo", _("错别字")
     PERSONAL_DATA = "personal_data", _("个人信息")
     LINK = "link", _("链接")
+    STRUCTURE = "structure", _("解读要素")
 
 
 # The categories a dictionary term can have (personal data and links come from detectors).
-TERM_CATEGORIES = [c for c in Category if c not in (Category.PERSONAL_DATA, Category.LINK)]
+TERM_CATEGORIES = [
+    c for c in Category if c not in (Category.PERSONAL_DATA, Category.LINK, Category.STRUCTURE)
+]
 
 
 class Severity(models.TextChoices):
@@ -34,6 +37,7 @@ DETECTOR_LABELS = {
     "email": _("电子邮箱"),
     "broken_link": _("失效链接"),
     "unpublished_link": _("指向未公开信息的链接"),
+    "template": _("解读要素"),
 }
 
 # 七条底线 (the seven bottom lines every reviewer confirms for each item).

@@ -149,7 +149,33 @@ def findings_for(revision, *, by_patrol: bool = False) -> list[Finding]:
                 by_patrol=by_patrol,
             )
         )
+    rows += _template_findings(revision, now, by_patrol)
     return rows
+
+
+def _template_findings(revision, now, by_patrol: bool) -> list[Finding]:
+    """I6: an interpretation that leaves out a section of the template gets a warning per section."""
+    from gongkai.interpretation.rules import template_gaps
+
+    return [
+        Finding(
+            revision=revision,
+            field="body",
+            field_label="正文",
+            category=Category.STRUCTURE,
+            severity=Severity.WARNING,
+            detector="template",
+            start=0,
+            end=0,
+            matched=f"缺少“{section}”",
+            suggestion=f"解读宜介绍{section}(政策解读要求)。",
+            context=f"正文未见“{section}”部分",
+            key=hashlib.sha256(f"template\x00{section}".encode()).hexdigest(),
+            found_at=now,
+            by_patrol=by_patrol,
+        )
+        for section in template_gaps(revision)
+    ]
 
 
 def recompute(revision) -> list[Finding]:
