@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark in its own process and print a table.
 
-Each benchmark module prints, as the last line of its standard output, one JSON object:
+Each benchmark module prints, on lines of their own, one JSON object per row (usually one):
 ``{"benchmark": str, "config": str, "figures": {label: value}, "target": str, "met": bool | null}``.
 ``python -m bench NAME...`` runs only the benchmarks whose module name contains one of the NAMEs.
 """
@@ -14,6 +14,8 @@ import sys
 from datetime import datetime
 
 BENCHMARKS = [
+    ["bench.search", "--db", "sqlite"],
+    ["bench.search", "--db", "postgres"],
     ["bench.publishing", "--db", "sqlite"],
     ["bench.publishing", "--db", "sqlite", "--workers", "2"],
     ["bench.publishing", "--db", "postgres"],
@@ -29,18 +31,20 @@ BENCHMARKS = [
 ]
 
 
-def _row(args: list[str]) -> dict:
+def _rows(args: list[str]) -> list[dict]:
+    """The JSON rows a benchmark printed (each on a line starting with "{"; most print one)."""
     proc = subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True)  # noqa: S603
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
-        return {
+        failed = {
             "benchmark": " ".join(args),
             "config": "",
             "figures": {"failed": tail},
             "target": "",
             "met": None,
         }
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+        return [failed]
+    return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
 
 
 def main(argv: list[str]) -> None:
@@ -51,8 +55,7 @@ def main(argv: list[str]) -> None:
     )
     print("| benchmark | config | figures | target | met |")
     print("|---|---|---|---|---|")
-    for args in chosen:
-        row = _row(args)
+    for row in (row for args in chosen for row in _rows(args)):
         figures = ", ".join(f"{label} {value}" for label, value in row["figures"].items())
         met = {True: "yes", False: "NO", None: "–"}[row.get("met")]
         print(f"| {row['benchmark']} | {row['config']} | {figures} | {row['target']} | {met} |", flush=True)
