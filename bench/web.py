@@ -14,13 +14,19 @@ The production settings redirect plain http to https unless the proxy says the r
 send after terminating TLS.
 
 Modes:
-  item    one item page, 64 connections, 25 s: requests/s and latency p50/p99 (target ≥ 1,000 req/s);
+  item    one item page, 64 connections, 25 s: requests/s, latency p50/p99 (target ≥ 1,000 req/s),
+          and the CPU time per request of the gunicorn workers and PostgreSQL backends (steadier than
+          requests/s on a shared machine);
   static  the same page exported (portal/export.py) and served by nginx through the deployment's
           locations, against nginx serving a plain copy of the same file: ratio (target ≥ 50%);
-  mixed   200 connections for 60 s rotating over the list page, item pages and the search page
-          (left out, and said so, while /xxgk/search/ answers 404): zero errors required.
+  mixed   200 connections for 60 s, a third each: the list page, item pages and the search page (left
+          out, and said so, while /xxgk/search/ answers 404): zero errors required. ``--via nginx``
+          puts nginx and the export in front; ``--microcache N`` (with it) tries caching list and
+          search answers N seconds in nginx (a proposal, not in the deployment files).
+Gunicorn runs 2 sync workers by default (``--workers``, ``--worker-class``, ``--threads``).
 ``--profile FILE`` also samples the gunicorn workers with py-spy during the item run and prints where
-the time goes (py-spy from PyPI: ``pip install py-spy``).
+the time goes (py-spy from PyPI: ``pip install py-spy``). ``--app MODULE:NAME`` loads another WSGI
+application, only to try a change out without editing the project.
 """
 
 from __future__ import annotations
