@@ -8,8 +8,11 @@ class SearchConfig(AppConfig):
     verbose_name = _("全文检索")
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from gongkai.publishing.signals import public_changed
 
-        from . import index
+        from . import backends, index
 
         public_changed.connect(index.on_public_change, dispatch_uid="search.index")
+        connection_created.connect(backends.register_sqlite_functions, dispatch_uid="search.sqlite_functions")

@@ -75,8 +75,7 @@ class SQLiteIndex:
                 )
 
     def finish_bulk(self) -> None:
-        connection.ensure_connection()
-        connection.connection.create_function("gongkai_tokens", 1, text.tokens_text, deterministic=True)
+        # gongkai_tokens() is registered on every SQLite connection (register_sqlite_functions).
         with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO search_fts(rowid, tokens) SELECT id, gongkai_tokens(norm) FROM search_searchtext ORDER BY id"
@@ -169,6 +168,14 @@ class PostgresIndex:
             "SELECT item_id, field FROM search_searchtext WHERE vector @@ %s::tsquery AND strpos(norm, %s) > 0",
             [query, term],
         )
+
+
+def register_sqlite_functions(sender, connection, **kwargs) -> None:
+    """connection_created receiver: the SQL function a rebuild uses to tokenise inside SQLite.
+
+    Registered when the connection opens: SQLite refuses to add a function while statements are active."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("gongkai_tokens", 1, text.tokens_text, deterministic=True)
 
 
 def current() -> SQLiteIndex | PostgresIndex:
