@@ -257,3 +257,24 @@ def test_scripts_in_the_body_never_reach_the_page(client, staff):
         assert "onerror" not in html
         assert "&lt;script&gt;alert(2)&lt;/script&gt;通知" in html
         assert "<p>正文</p>" in html
+
+
+def test_the_item_page_is_cached_but_counts_every_view_and_follows_changes(
+    client, staff, django_capture_on_commit_callbacks
+):
+    from gongkai.portal import page_cache
+    from gongkai.publishing import services as publishing
+
+    with django_capture_on_commit_callbacks(execute=True):
+        item = make_published(staff, title="缓存测试通知")
+    url = f"/xxgk/items/{item.index_number}/"
+    first = client.get(url).content.decode()
+    assert "浏览次数:1" in first
+    assert page_cache.get("testserver", InformationItem.objects.get(pk=item.pk)) is not None
+    second = client.get(url).content.decode()
+    assert "浏览次数:2" in second and page_cache.VIEWS_MARKER not in second
+    with django_capture_on_commit_callbacks(execute=True):
+        publishing.withdraw(
+            user=staff.editor, item=InformationItem.objects.get(pk=item.pk), reason="内容有误"
+        )
+    assert client.get(url).status_code == 410

@@ -23,7 +23,7 @@ from gongkai.publishing import services
 from gongkai.publishing.constants import Validity
 from gongkai.publishing.models import InformationItem, Topic
 
-from . import selectors
+from . import page_cache, selectors
 from .links import attachment_url, item_print_url, item_url, public_file_name
 from .models import PortalPage
 from .site import chosen_organization, site_for
@@ -258,7 +258,15 @@ def item_detail(request: HttpRequest, index_number: str) -> HttpResponse:
     if request.method == "GET" and not _BOT.search(request.headers.get("User-Agent", "")):
         services.record_view(item)
         item.view_count += 1  # show the count including this view without reading it again
-    return render(request, "portal/item.html", _item_context(request, item))
+    host = request.get_host()
+    html = page_cache.get(host, item)
+    if html is None:
+        count, item.view_count = item.view_count, page_cache.VIEWS_MARKER
+        rendered = render(request, "portal/item.html", _item_context(request, item))
+        item.view_count = count
+        html = rendered.content.decode()
+        page_cache.put(host, item, html)
+    return HttpResponse(html.replace(page_cache.VIEWS_MARKER, str(item.view_count)))
 
 
 @require_safe
