@@ -278,3 +278,21 @@ def test_the_item_page_is_cached_but_counts_every_view_and_follows_changes(
             user=staff.editor, item=InformationItem.objects.get(pk=item.pk), reason="内容有误"
         )
     assert client.get(url).status_code == 410
+
+
+def test_views_are_buffered_and_written_together(client, published, settings, monkeypatch):
+    import time
+
+    from gongkai.publishing import view_counter
+
+    settings.GONGKAI_VIEW_FLUSH_SECONDS = 3600
+    view_counter.flush()
+    monkeypatch.setattr(view_counter, "_last_flush", time.monotonic())
+    page(client, published)
+    html = page(client, published).content.decode()
+    assert "浏览次数:2" in html  # shown at once, including what is not written yet
+    published.refresh_from_db()
+    assert published.view_count == 0
+    assert view_counter.flush() == 2
+    published.refresh_from_db()
+    assert published.view_count == 2

@@ -209,6 +209,9 @@ else:
     }
 
 EMAIL_BACKEND = os.environ.get("GONGKAI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Public view counts are buffered per process and written at most once per this many seconds.
+GONGKAI_VIEW_FLUSH_SECONDS = float(os.environ.get("GONGKAI_VIEW_FLUSH_SECONDS", "1"))
+
 DEFAULT_FROM_EMAIL = os.environ.get("GONGKAI_FROM_EMAIL", "gongkai@localhost")
 
 # Security headers; production (DEBUG off) gets the strict set that `check --deploy` expects.

@@ -21,3 +21,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # Background jobs run at once, in memory: tests see their effect and nothing is queued under var/.
 HUEY = {**HUEY, "immediate": True, "immediate_use_memory": True}  # noqa: F405
+
+# Views are written at once in tests (production buffers them for a second).
+GONGKAI_VIEW_FLUSH_SECONDS = 0

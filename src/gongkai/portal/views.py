@@ -256,8 +256,7 @@ def item_detail(request: HttpRequest, index_number: str) -> HttpResponse:
     if isinstance(item, HttpResponse):
         return item
     if request.method == "GET" and not _BOT.search(request.headers.get("User-Agent", "")):
-        services.record_view(item)
-        item.view_count += 1  # show the count including this view without reading it again
+        item.view_count += services.record_view(item)  # the count including this view, not read again
     host = request.get_host()
     html = page_cache.get(host, item)
     if html is None:

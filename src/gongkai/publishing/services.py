@@ -10,7 +10,6 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,7 +24,7 @@ from gongkai.review import services as review_services
 from gongkai.review import tasks as review_tasks
 from gongkai.workdays.calendar import Deadline, add_workdays
 
-from . import permissions
+from . import permissions, view_counter
 from .approval_forms import build_approval_form
 from .constants import (
     BOTTOM_LINES_STEP,
@@ -759,6 +758,6 @@ def abolish(
     return item
 
 
-def record_view(item: InformationItem) -> None:
-    """Count a public view without a read-modify-write race."""
-    InformationItem.objects.filter(pk=item.pk).update(view_count=F("view_count") + 1)
+def record_view(item: InformationItem) -> int:
+    """Count a public view (buffered, see view_counter); returns the views not yet in ``item.view_count``."""
+    return view_counter.record(item.pk)
