@@ -16,7 +16,6 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from gongkai.audit.registry import registry
@@ -37,6 +36,7 @@ from .deadlines import deadline_info
 from .diffing import body_diff, comparison_base, revision_changes
 from .forms import ITEM_FIELDS, AbolishForm, AttachmentForm, ConsoleLoginForm, ItemForm
 from .models import Notification
+from .replies import back, error_messages
 from .sanitising import UNSAFE_CONTENT_REMOVED, removed_unsafe_content
 from .views_interpretation import interpretation_context, interpretation_initial
 
@@ -83,25 +83,6 @@ def _int_or_none(value):
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def _back(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    # A path on this site only: redirect() would take a bare word for a URL name (NoReverseMatch).
-    if (
-        target.startswith("/")
-        and not target.startswith("//")
-        and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    ):
-        return target
-    return default
-
-
-def _error_messages(request, reasons) -> None:
-    for reason in reasons:
-        messages.error(request, reason)
 
 
 def _validation_messages(exc: ValidationError) -> list[str]:
@@ -236,7 +217,7 @@ def notifications(request):
             unread = unread.filter(pk=one)
         count = unread.update(read_at=timezone.now())
         messages.success(request, f"已将 {count} 条消息标为已读。" if count else "没有未读消息。")
-        return redirect(_back(request, reverse("console:notifications")))
+        return redirect(back(request, reverse("console:notifications")))
     # Work that is done elsewhere (reviewed, published, post-reviewed) no longer waits for anyone.
     done = selectors.unread_done_ids(request.user, request.organization, cache=False)
     if done:
@@ -595,13 +576,13 @@ def item_action(request, pk, action):
     try:
         target, done = _run_action(request, item, action, _posted_lock(request))
     except WorkflowError as exc:  # a StaleEdit too
-        _error_messages(request, exc.reasons)
+        error_messages(request, exc.reasons)
     except ValidationError as exc:
-        _error_messages(request, _validation_messages(exc))
+        error_messages(request, _validation_messages(exc))
     else:
         messages.success(request, done or ACTION_DONE[action])
         return redirect(target or item_url)
-    return redirect(_back(request, item_url))
+    return redirect(back(request, item_url))
 
 
 # --- attachments ----------------------------------------------------------------------------------
@@ -614,14 +595,14 @@ def attachment_upload(request, pk):
     back = reverse("console:item", args=[item.pk]) + "#attachments"
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
-        _error_messages(request, [m for errors in form.errors.values() for m in errors])
+        error_messages(request, [m for errors in form.errors.values() for m in errors])
         return redirect(back)
     try:
         attachment = services.attach_file(user=request.user, item=item, upload=form.cleaned_data["file"])
     except AttachmentRejected as exc:
         messages.error(request, str(exc))
     except WorkflowError as exc:
-        _error_messages(request, exc.reasons)
+        error_messages(request, exc.reasons)
     else:
         messages.success(request, f"附件“{attachment.original_name}”已上传。")
         for note in getattr(attachment, "scrub_notes", []):
@@ -665,7 +646,7 @@ def attachment_remove(request, pk, attachment_pk):
     try:
         services.remove_attachment(user=request.user, item=item, attachment=attachment)
     except WorkflowError as exc:
-        _error_messages(request, exc.reasons)
+        error_messages(request, exc.reasons)
     else:
         messages.success(request, f"附件“{attachment.original_name}”已从当前版本移除。")
     return redirect(back)

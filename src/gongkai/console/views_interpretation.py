@@ -25,6 +25,7 @@ from gongkai.publishing.exceptions import WorkflowError
 from gongkai.publishing.models import InformationItem
 
 from .access import ConsoleForbidden, console_view, get_item
+from .replies import error_messages
 
 DOCUMENT_TEMPLATE = (
     "<h2>一、出台背景和依据</h2><p></p><h2>二、主要内容</h2><p></p><h2>三、目标任务</h2><p></p>"
@@ -72,7 +73,7 @@ def interpretation_initial(organization, document_pk: str | None, meeting: str |
 
 
 def interpretation_context(user, item, revision, actions) -> dict:
-    plan = InterpretationPlan.objects.filter(revision=revision).prefetch_related("materials").first()
+    plan = InterpretationPlan.objects.filter(revision=revision).first()
     requires = rules.requires(revision)
     return {
         "interp_requires": requires,
@@ -80,6 +81,8 @@ def interpretation_context(user, item, revision, actions) -> dict:
         "interp_normative": rules.is_normative(revision),
         "interp_is_interpretation": rules.is_interpretation(revision),
         "interp_plan": plan,
+        "interp_materials": list(plan.materials.all()) if plan else [],
+        "interp_attachments": list(revision.attachments.all()) if revision.pk else [],
         "interp_can_edit_plan": requires and actions.get("edit", False),
         "interp_forms": InterpretationForm.choices,
         "interp_opinions": list(revision.policy_opinions.select_related("given_by")) if revision.pk else [],
@@ -112,8 +115,7 @@ def plan_save(request, pk):
     try:
         interpretation.save_plan(user=request.user, item=item, data=_plan_data(request))
     except WorkflowError as exc:
-        for reason in exc.reasons:
-            messages.error(request, reason)
+        error_messages(request, exc.reasons)
     else:
         messages.success(request, "解读方案已保存,将随文件一并送审。")
     return redirect(reverse("console:item", args=[item.pk]) + "#interpretation")
@@ -128,8 +130,7 @@ def policy_opinion(request, pk):
             user=request.user, item=item, opinion=request.POST.get("opinion", "")[:5000]
         )
     except WorkflowError as exc:
-        for reason in exc.reasons:
-            messages.error(request, reason)
+        error_messages(request, exc.reasons)
     else:
         messages.success(request, "已记录政策法规科意见。")
     return redirect(reverse("console:item", args=[item.pk]) + "#interpretation")

@@ -20,6 +20,7 @@ from gongkai.review.constants import BOTTOM_LINES, TERM_CATEGORIES, Category, Se
 from gongkai.review.models import Dictionary, Finding, Term
 
 from .access import console_view, get_item
+from .replies import back, error_messages
 
 MAX_CHECK_TEXT = 1_000_000
 
@@ -47,8 +48,7 @@ def dictionaries(request):
                 name=request.POST.get("name", "")[:80],
             )
         except WorkflowError as exc:
-            for reason in exc.reasons:
-                messages.error(request, reason)
+            error_messages(request, exc.reasons)
         else:
             messages.success(request, f"已新建词库“{dictionary.name}”。")
             return redirect("console:dictionary", dictionary.pk)
@@ -114,8 +114,7 @@ def term_save(request, pk):
     try:
         saved = review.save_term(user=request.user, dictionary=dictionary, data=data, term=term)
     except WorkflowError as exc:
-        for reason in exc.reasons:
-            messages.error(request, reason)
+        error_messages(request, exc.reasons)
     else:
         messages.success(
             request,
@@ -134,8 +133,7 @@ def term_delete(request, pk, term_pk):
     try:
         review.delete_term(user=request.user, term=term)
     except WorkflowError as exc:
-        for reason in exc.reasons:
-            messages.error(request, reason)
+        error_messages(request, exc.reasons)
     else:
         messages.success(request, f"已删除“{term.text}”。")
     return redirect("console:dictionary", dictionary.pk)
@@ -165,8 +163,7 @@ def dictionary_import(request, pk):
             user=request.user, dictionary=dictionary, rows=rows, source=upload.name[:100]
         )
     except WorkflowError as exc:
-        for reason in exc.reasons:
-            messages.error(request, reason)
+        error_messages(request, exc.reasons)
     else:
         messages.success(
             request,
@@ -198,8 +195,7 @@ def check(request):
         except AttachmentRejected as exc:
             messages.error(request, str(exc))
         except WorkflowError as exc:
-            for reason in exc.reasons:
-                messages.error(request, reason)
+            error_messages(request, exc.reasons)
         else:
             found = engine.scan_texts(request.membership.organization_id, [engine.Text("text", "文字", text)])
             results = [f for _text, f in found]
@@ -230,12 +226,6 @@ def _finding(request, pk, finding_pk) -> Finding:
     return finding
 
 
-def _back_to(request, item_pk) -> str:
-    target = request.POST.get("next") or ""
-    allowed = {reverse("console:item", args=[item_pk]), reverse("console:review", args=[item_pk])}
-    return target if target in allowed else reverse("console:item", args=[item_pk])
-
-
 @console_view
 @require_POST
 def finding_acknowledge(request, pk, finding_pk):
@@ -245,11 +235,10 @@ def finding_acknowledge(request, pk, finding_pk):
             user=request.user, finding=finding, reason=(request.POST.get("reason") or "")[:1000]
         )
     except WorkflowError as exc:
-        for reason in exc.reasons:
-            messages.error(request, reason)
+        error_messages(request, exc.reasons)
     else:
         messages.success(request, f"已确认提示“{finding.matched}”。")
-    return redirect(_back_to(request, pk) + "#review-findings")
+    return redirect(back(request, reverse("console:item", args=[pk])) + "#review-findings")
 
 
 @console_view
@@ -259,11 +248,10 @@ def finding_mask(request, pk, finding_pk):
     try:
         count = review.mask_personal_data(user=request.user, finding=finding)
     except WorkflowError as exc:
-        for reason in exc.reasons:
-            messages.error(request, reason)
+        error_messages(request, exc.reasons)
     else:
         messages.success(request, f"已对{finding.field_label}中的 {count} 处个人信息脱敏。")
-    return redirect(_back_to(request, pk) + "#review-findings")
+    return redirect(back(request, reverse("console:item", args=[pk])) + "#review-findings")
 
 
 @console_view
@@ -280,8 +268,7 @@ def media_confirm(request, pk, attachment_pk):
         try:
             review.confirm_media(user=request.user, revision=revision, attachment=attachment)
         except WorkflowError as exc:
-            for reason in exc.reasons:
-                messages.error(request, reason)
+            error_messages(request, exc.reasons)
         else:
             messages.success(request, f"已确认审看《{attachment.original_name}》。")
     return redirect(reverse("console:review", args=[item.pk]) + "#review-findings")
@@ -289,26 +276,18 @@ def media_confirm(request, pk, attachment_pk):
 
 def review_context(user, item, revision, task=None) -> dict:
     """What the item and review pages show of the content review."""
-    findings = list(
-        revision.findings.select_related("acknowledged_by").order_by("-severity", "field", "start")
-    )
-    # "warning" < "blocking" alphabetically reversed puts warning first: sort explicitly, blocking first.
-    findings.sort(key=lambda f: (f.severity != Severity.BLOCKING, f.field, f.start))
+    findings = list(revision.findings.select_related("acknowledged_by"))
+    findings.sort(key=lambda f: (f.severity != Severity.BLOCKING, f.field, f.start))  # blocking first
     body = engine.body_text(revision)
     confirmed = set(revision.media_confirmations.values_list("attachment_id", flat=True))
-    if task is not None:
-        acting = review._acting_on(user, findings[0]) == [] if findings else False
-    else:
-        from gongkai.publishing import permissions
-
-        acting = permissions.edit_failures(user, item) == []
+    acting = review.acting_failures(user, item) == []
     return {
         "review_findings": findings,
         "review_blocking": sum(1 for f in findings if f.severity == Severity.BLOCKING),
         "review_unacknowledged": sum(1 for f in findings if f.needs_acknowledgement),
         "review_body_marked": engine.marked_text(body, [f for f in findings if f.field == "body"]),
         "review_can_act": acting,
-        "review_can_mask": task is None and acting,
+        "review_can_mask": task is None and acting,  # masking edits the draft
         "review_media": [(a, a.pk in confirmed) for a in engine.media_attachments(revision)],
         "bottom_lines": BOTTOM_LINES,
     }

@@ -202,19 +202,23 @@ def replace_terms(*, user, dictionary: Dictionary, rows: list[dict[str, Any]], s
 # --- a revision's review -----------------------------------------------------------------------------
 
 
-def _acting_on(user, finding: Finding) -> list[str]:
-    """A warning is acknowledged by whoever is working on the revision now: its editor while it is a
+def acting_failures(user, item) -> list[str]:
+    """Who is working on the item now, and so may acknowledge its warnings: its editor while it is a
     draft, the reviewer of the pending step while it is in review."""
     from gongkai.publishing import permissions
     from gongkai.publishing.services import current_task
 
-    item = finding.revision.item
-    if item.latest_revision_id != finding.revision_id:
-        return ["这条审核发现不属于当前版本。"]
     task = current_task(item)
     if task is not None:
         return permissions.decide_failures(user, task)
     return permissions.edit_failures(user, item)
+
+
+def _acting_on(user, finding: Finding) -> list[str]:
+    item = finding.revision.item
+    if item.latest_revision_id != finding.revision_id:
+        return ["这条审核发现不属于当前版本。"]
+    return acting_failures(user, item)
 
 
 @transaction.atomic
