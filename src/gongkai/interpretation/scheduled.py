@@ -6,23 +6,20 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
 from django.utils import timezone
 
-from gongkai.audit import services as audit
 from gongkai.orgs.constants import Role
 from gongkai.publishing.models import InformationItem
+from gongkai.publishing.scheduled import NEAR, OVERDUE, announce_level
+from gongkai.publishing.services import members_of
 from gongkai.workdays.calendar import WorkdayCalendar
 
 from . import rules
 
 WARNING_WORKDAYS = 3
-NEAR, OVERDUE = 1, 2
 
 
 def escalate_interpretation_deadlines(today: datetime.date | None = None) -> int:
-    from gongkai.publishing.services import members_of, notify_members
-
     today = today or timezone.localdate()
     warn_until = WorkdayCalendar().add_workdays(today, WARNING_WORKDAYS).due
     candidates = list(
@@ -47,27 +44,22 @@ def escalate_interpretation_deadlines(today: datetime.date | None = None) -> int
         if item.organization_id not in members:
             members[item.organization_id] = members_of(item.organization_id)
         state = "已超过" if level == OVERDUE else "即将到达"
-        with transaction.atomic():
-            InformationItem.objects.filter(pk=item.pk).update(interpretation_escalation_level=level)
-            notify_members(
-                item,
-                members=members[item.organization_id],
-                who=lambda m, dept=revision.lead_department_id: (
-                    m.has_role(Role.OFFICE_EDITOR)
-                    or (
-                        m.department_id == dept
-                        and (m.has_role(Role.DEPARTMENT_HEAD) or m.has_role(Role.DRAFTER))
-                    )
-                ),
-                kind="interpretation.deadline",
-                message=f"“{revision.title}”的政策解读{state}期限 {item.interpretation_due_on:%Y-%m-%d}"
-                f"(最迟于文件发布后{item.organization.interpretation_workdays}个工作日内发布)",
-            )
-            audit.record(
-                action="interpretation.deadline.escalated",
-                target=item,
-                organization=item.organization_id,
-                data={"level": level, "due_on": item.interpretation_due_on.isoformat()},
-            )
+        announce_level(
+            item,
+            level=level,
+            field="interpretation_escalation_level",
+            due_on=item.interpretation_due_on,
+            members=members[item.organization_id],
+            who=lambda m, dept=revision.lead_department_id: (
+                m.has_role(Role.OFFICE_EDITOR)
+                or (
+                    m.department_id == dept and (m.has_role(Role.DEPARTMENT_HEAD) or m.has_role(Role.DRAFTER))
+                )
+            ),
+            kind="interpretation.deadline",
+            message=f"“{revision.title}”的政策解读{state}期限 {item.interpretation_due_on:%Y-%m-%d}"
+            f"(最迟于文件发布后{item.organization.interpretation_workdays}个工作日内发布)",
+            action="interpretation.deadline.escalated",
+        )
         sent += 1
     return sent

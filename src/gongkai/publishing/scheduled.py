@@ -43,6 +43,21 @@ def open_items():
     )
 
 
+def announce_level(
+    item, *, level: int, field: str, due_on, members, who, kind: str, message: str, action: str
+):
+    """Record that ``item`` reached a deadline level (``field``), tell ``who`` and audit it, together."""
+    with transaction.atomic():
+        InformationItem.objects.filter(pk=item.pk).update(**{field: level})
+        notify_members(item, members=members, who=who, kind=kind, message=message)
+        audit.record(
+            action=action,
+            target=item,
+            organization=item.organization_id,
+            data={"level": level, "due_on": due_on.isoformat()},
+        )
+
+
 def escalate_publication_deadlines(today: datetime.date | None = None) -> int:
     """Announce each level (near, overdue) of each item's deadline once; returns announcements made."""
     today = today or timezone.localdate()
@@ -58,25 +73,21 @@ def escalate_publication_deadlines(today: datetime.date | None = None) -> int:
         if item.organization_id not in members:
             members[item.organization_id] = members_of(item.organization_id)
         state = "已超过" if level == OVERDUE else "即将到达"
-        with transaction.atomic():
-            InformationItem.objects.filter(pk=item.pk).update(escalation_level=level)
-            notify_members(
-                item,
-                members=members[item.organization_id],
-                who=lambda m, dept=revision.lead_department_id: (
-                    m.has_role(Role.OFFICE_EDITOR)
-                    or (m.has_role(Role.DEPARTMENT_HEAD) and m.department_id == dept)
-                ),
-                kind="publishing.deadline",
-                message=f"“{revision.title}”{state}法定发布期限 {item.publication_due_on:%Y-%m-%d}"
-                f"(条例第26条:{PUBLICATION_DEADLINE_WORKDAYS}个工作日)",
-            )
-            audit.record(
-                action="publishing.deadline.escalated",
-                target=item,
-                organization=item.organization_id,
-                data={"level": level, "due_on": item.publication_due_on.isoformat()},
-            )
+        announce_level(
+            item,
+            level=level,
+            field="escalation_level",
+            due_on=item.publication_due_on,
+            members=members[item.organization_id],
+            who=lambda m, dept=revision.lead_department_id: (
+                m.has_role(Role.OFFICE_EDITOR)
+                or (m.has_role(Role.DEPARTMENT_HEAD) and m.department_id == dept)
+            ),
+            kind="publishing.deadline",
+            message=f"“{revision.title}”{state}法定发布期限 {item.publication_due_on:%Y-%m-%d}"
+            f"(条例第26条:{PUBLICATION_DEADLINE_WORKDAYS}个工作日)",
+            action="publishing.deadline.escalated",
+        )
         sent += 1
     return sent
 
