@@ -12,15 +12,10 @@ from gongkai.audit import services as audit
 from gongkai.orgs.constants import Role
 from gongkai.orgs.selectors import membership_for
 from gongkai.publishing.constants import InterpretationForm, RevisionStatus
-from gongkai.publishing.exceptions import WorkflowError
+from gongkai.publishing.exceptions import WorkflowError, require
 
 from . import rules
 from .models import InterpretationPlan, PolicyOpinion
-
-
-def _require(failures: list[str]) -> None:
-    if failures:
-        raise WorkflowError(failures)
 
 
 def clean_plan(data: dict[str, Any], revision) -> dict[str, Any]:
@@ -69,7 +64,7 @@ def save_plan(*, user, item, data: dict[str, Any]) -> InterpretationPlan:
     from gongkai.publishing.services import _locked
 
     item = _locked(item)
-    _require(permissions.edit_failures(user, item))
+    require(permissions.edit_failures(user, item))
     revision = item.latest_revision
     if rules.is_interpretation(revision):
         raise WorkflowError("解读材料本身不需要解读方案。")
@@ -117,7 +112,7 @@ def give_policy_opinion(*, user, item, opinion: str) -> PolicyOpinion:
     if not opinion:
         raise WorkflowError("请填写政策法规科意见。")
     item = _locked(item)
-    _require(policy_opinion_failures(user, item))
+    require(policy_opinion_failures(user, item))
     record = PolicyOpinion.objects.create(
         revision=item.latest_revision, opinion=opinion[:5000], given_by=user
     )

@@ -21,6 +21,8 @@ from gongkai.publishing.constants import ItemStatus
 from gongkai.publishing.models import Attachment, InformationItem, Topic
 from gongkai.search import highlight
 from gongkai.search import query as search_query
+from gongkai.search.index import item_fields
+from gongkai.search.models import Field
 from gongkai.search.text import ParsedQuery, parse_query
 
 
@@ -376,9 +378,6 @@ def _facets(terms: list[str], where: search_query.EntryFilter, filters: ListFilt
 
 
 def _hit(item: InformationItem, score: int, terms: list[str]) -> Hit:
-    from gongkai.search.index import item_fields
-    from gongkai.search.models import Field
-
     revision = item.live_revision
     fields = item_fields(item)
     for source, label in ((Field.BODY, "正文"), (Field.SUMMARY, "内容概述"), (Field.ATTACHMENTS, "附件")):

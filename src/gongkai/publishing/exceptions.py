@@ -15,3 +15,9 @@ class WorkflowError(Exception):
 
 class StaleEdit(WorkflowError):
     pass
+
+
+def require(failures: list[str]) -> None:
+    """Refuse with the reasons, if there are any (the services' permission and rule checks)."""
+    if failures:
+        raise WorkflowError(failures)

@@ -36,7 +36,7 @@ from .constants import (
     TaskStatus,
 )
 from .content import CONTENT_FIELDS, clean_content, submission_failures
-from .exceptions import StaleEdit, WorkflowError
+from .exceptions import StaleEdit, WorkflowError, require
 from .extract import EXTRACTABLE, extract_text
 from .files import check_upload
 from .models import ApprovalForm, Attachment, InformationItem, ReviewStep, ReviewTask, Revision
@@ -47,11 +47,6 @@ from .signals import announce_public_change
 def _audit(action: str, item: InformationItem, actor: User | None, data: dict[str, Any]) -> None:
     """One audit event about an item, in the caller's transaction."""
     audit.record(action=action, actor=actor, target=item, organization=item.organization_id, data=data)
-
-
-def _require(failures: list[str]) -> None:
-    if failures:
-        raise WorkflowError(failures)
 
 
 def _deadline_from(day: datetime.date) -> Deadline:
@@ -79,7 +74,7 @@ def _apply_content(revision: Revision, content: dict[str, Any]) -> None:
 
 @transaction.atomic
 def create_draft(*, user: User, organization: Organization, data: dict[str, Any]) -> InformationItem:
-    _require(permissions.create_failures(user, organization, data.get("lead_department")))
+    require(permissions.create_failures(user, organization, data.get("lead_department")))
     data = {"publisher": organization.name, **data}
     content = clean_content(organization, data)
     item = InformationItem.objects.create(organization=organization, created_by=user)
@@ -127,11 +122,11 @@ def update_draft(
 ) -> InformationItem:
     item = _locked(item)
     _check_lock(item, lock_version)
-    _require(permissions.edit_failures(user, item))
+    require(permissions.edit_failures(user, item))
     revision = item.latest_revision
     content = clean_content(item.organization, data, current=item.latest_revision)
     if "lead_department" in content and content["lead_department"].pk != revision.lead_department_id:
-        _require(permissions.create_failures(user, item.organization, content["lead_department"]))
+        require(permissions.create_failures(user, item.organization, content["lead_department"]))
     changed = sorted(k for k, v in content.items() if k != "co_departments" and getattr(revision, k) != v)
     _apply_content(revision, content)
     revision.updated_at = timezone.now()
@@ -160,7 +155,7 @@ def attach_file(*, user: User, item: InformationItem, upload) -> Attachment:
     the stored file is deleted again, so nothing is left half-done.
     """
     checked = check_upload(upload)
-    _require(permissions.edit_failures(user, item))
+    require(permissions.edit_failures(user, item))
     attachment = Attachment(
         organization_id=item.organization_id,
         original_name=checked.name,
@@ -179,7 +174,7 @@ def attach_file(*, user: User, item: InformationItem, upload) -> Attachment:
     try:
         with transaction.atomic():
             item = _locked(item)
-            _require(permissions.edit_failures(user, item))
+            require(permissions.edit_failures(user, item))
             attachment.save()
             item.latest_revision.attachments.add(attachment)
             review_engine.recompute(item.latest_revision)
@@ -206,7 +201,7 @@ def attach_file(*, user: User, item: InformationItem, upload) -> Attachment:
 @transaction.atomic
 def remove_attachment(*, user: User, item: InformationItem, attachment: Attachment) -> None:
     item = _locked(item)
-    _require(permissions.edit_failures(user, item))
+    require(permissions.edit_failures(user, item))
     revision = item.latest_revision
     if not revision.attachments.filter(pk=attachment.pk).exists():
         raise WorkflowError("该附件不属于此信息。")
@@ -250,11 +245,11 @@ def submit_for_review(
 ) -> InformationItem:
     item = _locked(item)
     _check_lock(item, lock_version)
-    _require(permissions.submit_failures(user, item))
+    require(permissions.submit_failures(user, item))
     revision = item.latest_revision
-    _require(submission_failures(revision))
-    _require(interpretation_rules.submission_failures(revision))
-    _require(review_engine.submission_failures(revision))
+    require(submission_failures(revision))
+    require(interpretation_rules.submission_failures(revision))
+    require(review_engine.submission_failures(revision))
     steps = ensure_default_chain(item.organization_id)
     now = timezone.now()
     revision.review_round += 1
@@ -391,11 +386,11 @@ def approve_step(
     seven bottom lines confirmed (``bottom_lines``: their codes)."""
     item, task = _locked_task(item)
     _check_lock(item, lock_version)
-    _require(permissions.decide_failures(user, task))
+    require(permissions.decide_failures(user, task))
     revision = item.latest_revision
-    _require(interpretation_rules.approval_failures(revision, task))
+    require(interpretation_rules.approval_failures(revision, task))
     review_engine.recompute(revision)
-    _require(
+    require(
         review_engine.gate_failures(
             revision, requires_bottom_lines=task.confirms_bottom_lines, bottom_lines=bottom_lines
         )
@@ -453,7 +448,7 @@ def reject_step(
         raise WorkflowError("退回时必须填写退回理由。")
     item, task = _locked_task(item)
     _check_lock(item, lock_version)
-    _require(permissions.decide_failures(user, task))
+    require(permissions.decide_failures(user, task))
     now = timezone.now()
     task.status = TaskStatus.REJECTED
     task.decided_by = user
@@ -518,9 +513,9 @@ def _make_live(item: InformationItem, revision: Revision, user: User, now: datet
 def publish(*, user: User, item: InformationItem, lock_version: int | None = None) -> InformationItem:
     item = _locked(item)
     _check_lock(item, lock_version)
-    _require(permissions.publish_failures(user, item))
+    require(permissions.publish_failures(user, item))
     revision = item.latest_revision
-    _require(review_engine.publication_failures(revision))
+    require(review_engine.publication_failures(revision))
     now = timezone.now()
     was_live = item.live_revision_id
     _make_live(item, revision, user, now)
@@ -550,10 +545,10 @@ def fast_track_publish(
         raise WorkflowError("紧急发布必须填写理由。")
     item = _locked(item)
     _check_lock(item, lock_version)
-    _require(permissions.fast_track_failures(user, item))
+    require(permissions.fast_track_failures(user, item))
     revision = item.latest_revision
-    _require(submission_failures(revision))
-    _require(review_engine.publication_failures(revision))
+    require(submission_failures(revision))
+    require(review_engine.publication_failures(revision))
     now = timezone.now()
     revision.tasks.filter(status__in=[TaskStatus.PENDING, TaskStatus.WAITING]).update(
         status=TaskStatus.CANCELLED
@@ -618,7 +613,7 @@ def confirm_post_review(
     if not approve and not public_explanation:
         raise WorkflowError("事后审核不同意将撤回该信息,必须填写向公众说明的撤回理由。")
     item = _locked(item)
-    _require(permissions.post_review_failures(user, item))
+    require(permissions.post_review_failures(user, item))
     now = timezone.now()
     item.post_reviewed_by = user
     item.post_reviewed_at = now
@@ -669,7 +664,7 @@ def confirm_post_review(
 def start_revision(*, user: User, item: InformationItem) -> Revision:
     """A new draft revision from the live one; the live revision stays public during review."""
     item = _locked(item)
-    _require(permissions.revise_failures(user, item))
+    require(permissions.revise_failures(user, item))
     live = item.live_revision
     revision = Revision(item=item, number=live.number + 1, created_by=user)
     for field in CONTENT_FIELDS:
@@ -701,7 +696,7 @@ def withdraw(*, user: User, item: InformationItem, reason: str) -> InformationIt
     if not reason:
         raise WorkflowError("撤回信息必须填写向公众说明的撤回理由。")
     item = _locked(item)
-    _require(permissions.withdraw_failures(user, item))
+    require(permissions.withdraw_failures(user, item))
     item.status = ItemStatus.WITHDRAWN
     item.withdrawn_at = timezone.now()
     item.withdrawal_reason = reason
@@ -730,7 +725,7 @@ def abolish(
     if abolished_on is None:
         raise WorkflowError("请填写废止日期。")
     item = _locked(item)
-    _require(permissions.abolish_failures(user, item))
+    require(permissions.abolish_failures(user, item))
     if replaced_by is not None:
         if replaced_by.pk == item.pk:
             raise WorkflowError("替代文件不能是其本身。")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from gongkai.audit import services as audit
 from gongkai.orgs.constants import Role
 from gongkai.orgs.selectors import membership_for
-from gongkai.publishing.exceptions import WorkflowError
+from gongkai.publishing.exceptions import WorkflowError, require
 
 from .constants import BOTTOM_LINES, TERM_CATEGORIES, Category, FindingStatus, Severity
 from .models import BottomLineConfirmation, Dictionary, DictionaryVersion, Finding, MediaConfirmation, Term
@@ -22,11 +22,6 @@ from .scanner import apply_masks
 MAX_TERM_LENGTH = 100
 MAX_TERMS_PER_DICTIONARY = 100_000
 DICTIONARY_ROLES = (Role.OFFICE_EDITOR, Role.CONFIDENTIALITY_REVIEWER)
-
-
-def _require(failures: list[str]) -> None:
-    if failures:
-        raise WorkflowError(failures)
 
 
 # --- dictionaries ------------------------------------------------------------------------------------
@@ -73,7 +68,7 @@ def _bump(dictionary: Dictionary, user, summary: str, changes: dict[str, Any]) -
 
 @transaction.atomic
 def create_dictionary(*, user, organization, name: str) -> Dictionary:
-    _require(dictionary_failures(user, None, organization))
+    require(dictionary_failures(user, None, organization))
     name = (name or "").strip()
     if not name:
         raise WorkflowError("请填写词库名称。")
@@ -120,7 +115,7 @@ def clean_term(data: dict[str, Any]) -> dict[str, str]:
 @transaction.atomic
 def save_term(*, user, dictionary: Dictionary, data: dict[str, Any], term: Term | None = None) -> Term:
     dictionary = Dictionary.objects.select_for_update().get(pk=dictionary.pk)
-    _require(dictionary_failures(user, dictionary))
+    require(dictionary_failures(user, dictionary))
     values = clean_term(data)
     clash = dictionary.terms.filter(text=values["text"])
     if term is not None:
@@ -144,7 +139,7 @@ def save_term(*, user, dictionary: Dictionary, data: dict[str, Any], term: Term 
 @transaction.atomic
 def delete_term(*, user, term: Term) -> None:
     dictionary = Dictionary.objects.select_for_update().get(pk=term.dictionary_id)
-    _require(dictionary_failures(user, dictionary))
+    require(dictionary_failures(user, dictionary))
     values = {"text": term.text, "category": term.category, "severity": term.severity}
     term.delete()
     _bump(dictionary, user, f"删除“{values['text']}”", {"removed": [values]})
@@ -155,7 +150,7 @@ def replace_terms(*, user, dictionary: Dictionary, rows: list[dict[str, Any]], s
     """Make the dictionary hold exactly ``rows`` (an Excel import): one new version for the whole change.
     Every row is validated first; any problem refuses the whole import and names the rows."""
     dictionary = Dictionary.objects.select_for_update().get(pk=dictionary.pk)
-    _require(dictionary_failures(user, dictionary))
+    require(dictionary_failures(user, dictionary))
     problems, cleaned, seen = [], [], set()
     for number, row in rows:
         try:
@@ -229,7 +224,7 @@ def acknowledge(*, user, finding: Finding, reason: str) -> Finding:
         raise WorkflowError("必须修改的问题不能只确认,请修改内容。")
     if not reason:
         raise WorkflowError("确认提示须说明理由(例如:该电话为公开的办公电话)。")
-    _require(_acting_on(user, finding))
+    require(_acting_on(user, finding))
     finding.status = FindingStatus.ACKNOWLEDGED
     finding.acknowledged_by = user
     finding.acknowledged_at = timezone.now()
@@ -269,7 +264,7 @@ def confirm_media(*, user, revision, attachment) -> MediaConfirmation:
     task = current_task(item)
     if task is None:
         raise WorkflowError("该信息当前没有待审核的环节。")
-    _require(permissions.decide_failures(user, task))
+    require(permissions.decide_failures(user, task))
     if not revision.attachments.filter(pk=attachment.pk).exists():
         raise WorkflowError("该附件不属于此信息。")
     confirmation, _created = MediaConfirmation.objects.get_or_create(

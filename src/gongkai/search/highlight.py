@@ -6,6 +6,8 @@ original characters, so a hit on 晋市文旅发〔2026〕3号 typed as [2026] h
 
 from __future__ import annotations
 
+from html import unescape
+
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -84,6 +86,4 @@ def plain_snippet(value: SafeString | None) -> str:
     """The snippet without its markup (the API returns both)."""
     if value is None:
         return ""
-    from html import unescape
-
     return unescape(str(value).replace("<mark>", "").replace("</mark>", ""))
