@@ -61,6 +61,7 @@ class Staff:
     audit_admin: User
     topic: Topic
     entry: CatalogueEntry
+    monitor: User | None = None  # 舆情监测员 (not in people(): the publishing matrices predate the role)
 
     def people(self) -> dict[str, User]:
         return {
@@ -118,6 +119,7 @@ def make_staff(org: Organization | None = None) -> Staff:
         audit_admin=_person(org, office, [Role.AUDIT_ADMIN], is_staff=True),
         topic=TopicFactory(organization=org),
         entry=CatalogueEntryFactory(organization=org),
+        monitor=_person(org, office, [Role.CONCERN_MONITOR]),
     )
 
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "gongkai.reports",
     "gongkai.review",
     "gongkai.interpretation",
+    "gongkai.concerns",
     "gongkai.search",
     "gongkai.portal",
     "gongkai.api",

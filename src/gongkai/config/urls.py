@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("console/reports/", include("gongkai.reports.urls")),
     path("console/feedback/", include("gongkai.feedback.urls_console")),
+    path("console/concerns/", include("gongkai.concerns.urls_console")),
     path("console/", include("gongkai.console.urls")),
     path("api/", api.urls),
     path("xxgk/jiucuo/", include("gongkai.feedback.urls_public")),

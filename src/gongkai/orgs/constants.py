@@ -9,6 +9,7 @@ class Role(models.TextChoices):
     DEPARTMENT_HEAD = "department_head", _("科室负责人")
     CONFIDENTIALITY_REVIEWER = "confidentiality_reviewer", _("保密审查员")
     OFFICE_EDITOR = "office_editor", _("办公室编辑(发布)")
+    CONCERN_MONITOR = "concern_monitor", _("舆情监测员")
     LEADER = "leader", _("分管领导")
     POLICY_REVIEWER = "policy_reviewer", _("政策法规科审核")
     # 三员分立: the three separated administrators.

@@ -1,0 +1,27 @@
+from django.utils.translation import gettext_lazy as _
+
+from gongkai.audit.registry import registry
+
+registry.register("concerns.source_saved", _("保存舆情来源"))
+registry.register("concerns.source_polled", _("巡查舆情来源"))
+registry.register("concerns.source_disabled", _("舆情来源连续失败被停用"))
+registry.register("concerns.rule_saved", _("保存监测规则"))
+registry.register("concerns.policy_saved", _("保存舆情处置设置"))
+registry.register("concerns.webhook_saved", _("保存群机器人"))
+registry.register("concerns.mention_entered", _("人工录入舆情信息"))
+registry.register("concerns.mentions_ingested", _("收录舆情信息"))
+registry.register("concerns.case_opened", _("新建舆情事件"))
+registry.register("concerns.case_changed", _("舆情事件状态变更"))
+registry.register("concerns.case_assessed", _("舆情研判"))
+registry.register("concerns.case_severity", _("调整舆情级别或责任科室"))
+registry.register("concerns.case_reopened", _("舆情回温,重新打开事件"))
+registry.register("concerns.case_merged", _("合并舆情事件"))
+registry.register("concerns.mention_moved", _("调整舆情信息所属事件"))
+registry.register("concerns.clock_escalated", _("舆情回应时限提醒"))
+registry.register("concerns.clock_breached", _("舆情回应超时"))
+registry.register("concerns.clock_met", _("舆情回应时限完成"))
+registry.register("concerns.report_recorded", _("记录向上级报告"))
+registry.register("concerns.response_recorded", _("记录舆情回应"))
+registry.register("concerns.referral_recorded", _("记录移交公安或网信部门"))
+registry.register("concerns.alert_raised", _("舆情突增预警"))
+registry.register("concerns.alert_acknowledged", _("确认突增预警"))
