@@ -6,7 +6,10 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
-from . import services
+from . import (
+    notify,  # noqa: F401  (its e-mail and group-robot tasks register with the worker)
+    services,
+)
 
 SEEN_KEEP_DAYS = 90
 

@@ -1,0 +1,279 @@
+"""Telling people about 舆情 (issue 6 item 8): the console inbox, e-mail and group robots.
+
+`announce()` is what services call. The console notification is written in the caller's transaction, so it
+exists exactly when the change that caused it does. E-mail and robot messages leave after commit from the
+worker (one huey task per address and per robot, each retried twice), so a slow or broken robot never
+holds up the request or undoes the change, and a rolled-back change sends nothing.
+
+Group robots (both reply JSON ``{"errcode": 0, "errmsg": "ok"}`` on success):
+
+- 企业微信群机器人 (WeCom): ``POST <robot URL>`` (``https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…``)
+  with ``{"msgtype": "markdown", "markdown": {"content": "<markdown>"}}``; ``content`` is at most 4096
+  bytes of UTF-8.
+- 钉钉群机器人 (DingTalk): ``POST <robot URL>`` (``https://oapi.dingtalk.com/robot/send?access_token=…``)
+  with ``{"msgtype": "markdown", "markdown": {"title": "<shown in the chat list>", "text": "<markdown>"}}``.
+  With the 加签 security setting, the URL also carries ``timestamp`` (milliseconds since the epoch) and
+  ``sign`` = urlencode(base64(HmacSHA256(key=secret, message=f"{timestamp}\\n{secret}"))).
+
+A non-zero ``errcode``, an HTTP error status, a time-out or a refused connection is written to
+`Webhook.last_error` (in Chinese, with the robot's own ``errmsg``) and never raised to the caller.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import time
+from collections.abc import Iterable
+from urllib.parse import quote_plus
+
+import httpx
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from huey.contrib.djhuey import db_task
+
+from gongkai.console import services as console
+
+from .constants import WebhookKind
+from .models import Policy, Webhook
+
+logger = logging.getLogger(__name__)
+
+TIMEOUT = 5.0  # seconds, for connecting and for the reply
+MARKDOWN_MAX_BYTES = 4096  # WeCom's limit for markdown.content; DingTalk messages are kept to it as well
+CONSOLE_MAX_CHARS = 500  # console.models.Notification.message
+CONSOLE_URL_MAX_CHARS = 300  # console.models.Notification.url
+ERROR_MAX_CHARS = 500  # Webhook.last_error
+RETRIES = 2
+RETRY_DELAY = 60  # seconds
+URGENT = "【紧急】"
+ELLIPSIS = "…"
+
+# Characters that would let outside text (a mention's title, say) form links, emphasis or HTML in a
+# robot's markdown; they are shown as their full-width forms instead.
+_MARKDOWN_NEUTRAL = str.maketrans(
+    {"[": "\uff3b", "]": "\uff3d", "<": "\uff1c", ">": "\uff1e", "*": "\uff0a", "`": "\uff40"}
+)
+
+
+class DeliveryError(Exception):
+    """A message did not get through; raised inside the worker only, so huey retries the task."""
+
+
+# --- the entry point ---------------------------------------------------------------------------------
+
+
+def announce(
+    organization,
+    *,
+    kind: str,
+    title: str,
+    text: str,
+    url: str = "",
+    recipients: Iterable = (),
+    urgent: bool = False,
+) -> None:
+    """Tell `recipients` (users) in the console now; e-mail them and the policy's addresses, and post to
+    every active robot of the organisation, after commit.
+
+    `url` is the case's path in the console ("/console/concerns/cases/12/"); robots and e-mails get it
+    made absolute with settings.GONGKAI_SITE_URL when that is set.
+    """
+    people = [user for user in recipients if user is not None]
+    title = _one_line(title) or "政务舆情提醒"
+    text = (text or "").strip()
+    console.notify(
+        people,
+        organization=organization,
+        kind=kind,
+        message=console_message(title, text, urgent=urgent),
+        url=url if len(url) <= CONSOLE_URL_MAX_CHARS else "",
+    )
+    addresses = email_addresses(organization, people)
+    organization_id = organization.pk
+    organization_name = organization.name
+
+    def dispatch() -> None:
+        subject, body = email_message(organization_name, title=title, text=text, url=url, urgent=urgent)
+        for address in addresses:
+            send_email_task(address, subject, body)
+        webhook_ids = Webhook.objects.filter(organization_id=organization_id, active=True).values_list(
+            "pk", flat=True
+        )
+        for webhook_id in webhook_ids.order_by("pk"):
+            send_webhook_task(webhook_id, title=title, text=text, url=url, urgent=urgent)
+
+    transaction.on_commit(dispatch)
+
+
+# --- texts -------------------------------------------------------------------------------------------
+
+
+def _one_line(value: str) -> str:
+    return " ".join((value or "").split())
+
+
+def _shorten(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[: limit - len(ELLIPSIS)] + ELLIPSIS
+
+
+def truncate_utf8(value: str, limit: int) -> str:
+    """At most `limit` bytes of UTF-8, cut between characters, with "…" when something was cut."""
+    encoded = value.encode("utf-8")
+    if len(encoded) <= limit:
+        return value
+    room = limit - len(ELLIPSIS.encode("utf-8"))
+    return encoded[: max(room, 0)].decode("utf-8", errors="ignore") + ELLIPSIS
+
+
+def absolute_url(url: str) -> str:
+    """`url` with settings.GONGKAI_SITE_URL in front when it is a path and the setting exists."""
+    site = (getattr(settings, "GONGKAI_SITE_URL", "") or "").rstrip("/")
+    if url.startswith("/") and not url.startswith("//") and site:
+        return site + url
+    return url
+
+
+def console_message(title: str, text: str, *, urgent: bool = False) -> str:
+    head = (URGENT if urgent else "") + title
+    message = f"{head}:{_one_line(text)}" if text else head
+    return _shorten(message, CONSOLE_MAX_CHARS)
+
+
+def email_addresses(organization, recipients: Iterable) -> list[str]:
+    """The recipients' addresses and the policy's (one a line), valid ones only, each once."""
+    policy, _created = Policy.objects.get_or_create(organization=organization)
+    candidates = [user.email for user in recipients if user.is_active and user.email]
+    candidates += policy.notify_emails.replace(",", "\n").replace(",", "\n").replace(";", "\n").splitlines()
+    addresses, seen = [], set()
+    for candidate in candidates:
+        address = candidate.strip()
+        if not address or address.lower() in seen:
+            continue
+        try:
+            validate_email(address)
+        except ValidationError:
+            logger.warning(
+                "Skipping invalid notification address %r of organisation %s", address, organization.pk
+            )
+            continue
+        seen.add(address.lower())
+        addresses.append(address)
+    return addresses
+
+
+def email_message(
+    organization_name: str, *, title: str, text: str, url: str, urgent: bool
+) -> tuple[str, str]:
+    subject = _shorten(f"{URGENT if urgent else ''}【政务舆情】{_one_line(title)}", 150)
+    lines = [organization_name, "", title, ""]
+    if text:
+        lines += [text, ""]
+    if url:
+        lines += [f"查看详情:{absolute_url(url)}", ""]
+    lines.append("本邮件由政府信息公开平台自动发送,请勿直接回复。")
+    return subject, "\n".join(lines)
+
+
+def markdown(*, title: str, text: str, url: str, urgent: bool) -> str:
+    """The robot message: the title in bold, the text, the link; urgent ones marked; ≤ 4096 bytes."""
+    heading = f"**{URGENT if urgent else ''}{_one_line(title).translate(_MARKDOWN_NEUTRAL)}**"
+    link = absolute_url(url) if url else ""
+    if link.startswith(("http://", "https://")):
+        footer = f"[查看详情]({link.replace(')', '%29').replace(' ', '%20')})"
+    elif link:
+        footer = f"查看详情:{link.translate(_MARKDOWN_NEUTRAL)}"
+    else:
+        footer = ""
+    body = "\n\n".join(line.strip() for line in (text or "").splitlines() if line.strip())
+    body = body.translate(_MARKDOWN_NEUTRAL)
+    if body:
+        # the heading, the footer and the blank lines between the parts take what the body cannot
+        fixed = len(heading.encode("utf-8")) + 2 + (len(footer.encode("utf-8")) + 2 if footer else 0)
+        room = MARKDOWN_MAX_BYTES - fixed
+        body = truncate_utf8(body, room) if room > len(ELLIPSIS.encode("utf-8")) else ""
+    content = "\n\n".join(part for part in (heading, body, footer) if part)
+    return truncate_utf8(content, MARKDOWN_MAX_BYTES)  # a title or link long enough to fill it all
+
+
+def webhook_payload(webhook: Webhook, *, title: str, text: str, url: str, urgent: bool = False) -> dict:
+    content = markdown(title=title, text=text, url=url, urgent=urgent)
+    if webhook.kind == WebhookKind.DINGTALK:
+        short_title = _shorten(f"{URGENT if urgent else ''}{_one_line(title)}", 100)
+        return {"msgtype": "markdown", "markdown": {"title": short_title, "text": content}}
+    return {"msgtype": "markdown", "markdown": {"content": content}}
+
+
+def dingtalk_sign(secret: str, timestamp: int) -> str:
+    """DingTalk 加签: base64 of HmacSHA256 over "timestamp\\nsecret" keyed with the secret (not yet url-encoded)."""
+    digest = hmac.new(secret.encode("utf-8"), f"{timestamp}\n{secret}".encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def signed_url(webhook: Webhook, *, now: float | None = None) -> str:
+    """The robot URL, with timestamp and sign appended for a DingTalk robot that has a secret."""
+    if webhook.kind != WebhookKind.DINGTALK or not webhook.secret:
+        return webhook.url
+    timestamp = int((time.time() if now is None else now) * 1000)
+    separator = "&" if "?" in webhook.url else "?"
+    sign = quote_plus(dingtalk_sign(webhook.secret, timestamp))
+    return f"{webhook.url}{separator}timestamp={timestamp}&sign={sign}"
+
+
+# --- sending -----------------------------------------------------------------------------------------
+
+
+def _post(webhook: Webhook, payload: dict) -> str:
+    """Post the message; "" when the robot accepted it, else the reason in Chinese."""
+    platform = webhook.get_kind_display()
+    try:
+        response = httpx.post(signed_url(webhook), json=payload, timeout=TIMEOUT)
+    except httpx.TimeoutException:
+        return f"{platform}在 {TIMEOUT:g} 秒内没有响应(超时)"
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+        return f"无法连接{platform}:{str(exc) or exc.__class__.__name__}"
+    if response.status_code >= 400:
+        return f"{platform}返回 HTTP {response.status_code}"
+    try:
+        reply = response.json()
+    except ValueError:
+        return f"{platform}的回复无法识别:{response.text[:100]}"
+    if not isinstance(reply, dict) or "errcode" not in reply:
+        return f"{platform}的回复无法识别:{response.text[:100]}"
+    if str(reply.get("errcode")) != "0":
+        return f"{platform}返回错误 {reply.get('errcode')}:{reply.get('errmsg', '')}"
+    return ""
+
+
+def send_webhook(webhook: Webhook, *, title: str, text: str, url: str, urgent: bool = False) -> bool:
+    """Post one message to the robot now; True if it accepted it. A failure is recorded in
+    `webhook.last_error` (with the time), a success clears it; nothing is raised."""
+    problem = _post(webhook, webhook_payload(webhook, title=title, text=text, url=url, urgent=urgent))
+    if problem:
+        stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+        webhook.last_error = _shorten(f"{stamp} 发送失败:{problem}", ERROR_MAX_CHARS)
+    else:
+        webhook.last_error = ""
+    Webhook.objects.filter(pk=webhook.pk).update(last_error=webhook.last_error)
+    return not problem
+
+
+@db_task(retries=RETRIES, retry_delay=RETRY_DELAY)
+def send_webhook_task(webhook_id: int, *, title: str, text: str, url: str, urgent: bool = False) -> bool:
+    webhook = Webhook.objects.filter(pk=webhook_id, active=True).first()
+    if webhook is None:  # deleted or switched off since
+        return False
+    if not send_webhook(webhook, title=title, text=text, url=url, urgent=urgent):
+        raise DeliveryError(webhook.last_error)  # huey retries the task
+    return True
+
+
+@db_task(retries=RETRIES, retry_delay=RETRY_DELAY)
+def send_email_task(address: str, subject: str, body: str) -> None:
+    EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[address]).send()
