@@ -6,6 +6,7 @@ import pytest
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.GONGKAI_CONCERN_LOCAL_ROOT = str(tmp_path / "concerns")
 
 
 @pytest.fixture(autouse=True)

@@ -214,6 +214,10 @@ EMAIL_BACKEND = os.environ.get("GONGKAI_EMAIL_BACKEND", "django.core.mail.backen
 GONGKAI_VIEW_FLUSH_SECONDS = float(os.environ.get("GONGKAI_VIEW_FLUSH_SECONDS", "1"))
 
 DEFAULT_FROM_EMAIL = os.environ.get("GONGKAI_FROM_EMAIL", "gongkai@localhost")
+# The address staff reach the site at, for links in e-mails and group-robot messages (e.g. https://wlj.example.gov.cn).
+GONGKAI_SITE_URL = os.environ.get("GONGKAI_SITE_URL", "")
+# Local 舆情 sources (offline replays) may only read files under this folder.
+GONGKAI_CONCERN_LOCAL_ROOT = os.environ.get("GONGKAI_CONCERN_LOCAL_ROOT", str(VAR_DIR / "concerns"))
 
 # Security headers; production (DEBUG off) gets the strict set that `check --deploy` expects.
 SECURE_CONTENT_TYPE_NOSNIFF = True
