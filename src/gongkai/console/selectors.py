@@ -48,11 +48,17 @@ class Inbox:
     deadlines: list[DeadlineRow] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
     deadline_scope: str = ""
+    concern_clocks: list = field(default_factory=list)  # 舆情回应时限: concerns.selectors.ClockRow
 
     @property
     def is_empty(self) -> bool:
         return not (
-            self.review_tasks or self.my_drafts or self.to_publish or self.post_review or self.deadlines
+            self.review_tasks
+            or self.my_drafts
+            or self.to_publish
+            or self.post_review
+            or self.deadlines
+            or self.concern_clocks
         )
 
 
@@ -252,6 +258,8 @@ def unread_count(user, organization) -> int:
 
 
 def inbox_for(user, membership: Membership, *, today: datetime.date | None = None) -> Inbox:
+    from gongkai.concerns.selectors import open_clocks_for
+
     organization = membership.organization
     deadlines, scope = unpublished_with_deadlines(membership, today=today)
     return Inbox(
@@ -262,6 +270,7 @@ def inbox_for(user, membership: Membership, *, today: datetime.date | None = Non
         deadlines=deadlines,
         notifications=unread_notifications(user, organization),
         deadline_scope=scope,
+        concern_clocks=open_clocks_for(membership),
     )
 
 

@@ -1,0 +1,41 @@
+from django.urls import path
+
+from . import views_console as views
+
+app_name = "concerns"
+urlpatterns = [
+    path("", views.case_list, name="cases"),
+    path("cases/<id:pk>/", views.case_detail, name="case"),
+    path("cases/<id:pk>/assess/", views.case_assess, name="case_assess"),
+    path("cases/<id:pk>/classify/", views.case_classify, name="case_classify"),
+    path("cases/<id:pk>/move/", views.case_move, name="case_move"),
+    path("cases/<id:pk>/close/", views.case_close, name="case_close"),
+    path("cases/<id:pk>/reports/", views.case_report, name="case_report"),
+    path("cases/<id:pk>/reports.docx", views.case_reports_docx, name="case_reports_docx"),
+    path("cases/<id:pk>/reports/<id:report_pk>.docx", views.report_docx, name="report_docx"),
+    path("cases/<id:pk>/responses/", views.case_response, name="case_response"),
+    path("cases/<id:pk>/responses/website/", views.case_draft_website, name="case_draft_website"),
+    path("cases/<id:pk>/referrals/", views.case_referral, name="case_referral"),
+    path("mentions/", views.mention_list, name="mentions"),
+    path("mentions/new/", views.mention_create, name="mention_create"),
+    path("mentions/<id:pk>/", views.mention_detail, name="mention"),
+    path("mentions/<id:pk>/move/", views.mention_move, name="mention_move"),
+    path("mentions/<id:pk>/screenshot/", views.mention_screenshot, name="mention_screenshot"),
+    path("sources/", views.source_list, name="sources"),
+    path("sources/new/", views.source_create, name="source_create"),
+    path("sources/<id:pk>/", views.source_edit, name="source_edit"),
+    path("sources/<id:pk>/poll/", views.source_poll, name="source_poll"),
+    path("sources/<id:pk>/enable/", views.source_enable, name="source_enable"),
+    path("rules/", views.rule_list, name="rules"),
+    path("rules/new/", views.rule_create, name="rule_create"),
+    path("rules/<id:pk>/", views.rule_edit, name="rule_edit"),
+    path("categories/", views.category_terms, name="categories"),
+    path("settings/", views.policy_edit, name="settings"),
+    path("webhooks/", views.webhook_list, name="webhooks"),
+    path("webhooks/new/", views.webhook_create, name="webhook_create"),
+    path("webhooks/<id:pk>/", views.webhook_edit, name="webhook_edit"),
+    path("webhooks/<id:pk>/test/", views.webhook_test, name="webhook_test"),
+    path("alerts/", views.alert_list, name="alerts"),
+    path("alerts/<id:pk>/acknowledge/", views.alert_acknowledge, name="alert_acknowledge"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+]
