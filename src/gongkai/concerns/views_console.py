@@ -682,35 +682,40 @@ def source_list(request):
     return _render(request, "concerns/source_list.html", {"sources": sources}, section="sources")
 
 
-def _source_form(request, source):
+def _settings_form(request, instance, *, form_class, save, noun: str, template: str, section: str):
+    """Create or edit one of the keepers' settings (a source, a rule, a robot): the form, the service
+    that saves and audits it, and the form again with the reasons when either refuses."""
     _require_keeper(request)
     status = 200
     if request.method == "POST":
-        form = f.SourceForm(request.POST, instance=source)
+        form = form_class(request.POST, instance=instance)
         if form.is_valid():
             obj = form.save(commit=False)
             obj.organization = request.organization
             try:
-                settings_services.save_source(
-                    user=request.user,
-                    organization=request.organization,
-                    source=obj,
-                    changed=form.changed_data,
-                )
+                save(request.user, request.organization, obj, form.changed_data)
             except ValidationError as exc:
                 _apply(form, exc)
             else:
-                messages.success(request, f"已保存来源“{obj.name}”。")
-                return redirect("concerns:sources")
+                messages.success(request, f"已保存{noun}“{obj.name}”。")
+                return redirect(f"concerns:{section}")
         status = 400
     else:
-        form = f.SourceForm(instance=source)
-    return _render(
+        form = form_class(instance=instance)
+    return _render(request, template, {"form": form, section[:-1]: instance}, section=section, status=status)
+
+
+def _source_form(request, source):
+    return _settings_form(
         request,
-        "concerns/source_form.html",
-        {"form": form, "source": source},
+        source,
+        form_class=f.SourceForm,
+        save=lambda user, org, obj, changed: settings_services.save_source(
+            user=user, organization=org, source=obj, changed=changed
+        ),
+        noun="来源",
+        template="concerns/source_form.html",
         section="sources",
-        status=status,
     )
 
 
@@ -776,27 +781,16 @@ def rule_list(request):
 
 
 def _rule_form(request, rule):
-    _require_keeper(request)
-    status = 200
-    if request.method == "POST":
-        form = f.RuleForm(request.POST, instance=rule)
-        if form.is_valid():
-            obj = form.save(commit=False)
-            obj.organization = request.organization
-            try:
-                settings_services.save_rule(
-                    user=request.user, organization=request.organization, rule=obj, changed=form.changed_data
-                )
-            except ValidationError as exc:
-                _apply(form, exc)
-            else:
-                messages.success(request, f"已保存监测规则“{obj.name}”。")
-                return redirect("concerns:rules")
-        status = 400
-    else:
-        form = f.RuleForm(instance=rule)
-    return _render(
-        request, "concerns/rule_form.html", {"form": form, "rule": rule}, section="rules", status=status
+    return _settings_form(
+        request,
+        rule,
+        form_class=f.RuleForm,
+        save=lambda user, org, obj, changed: settings_services.save_rule(
+            user=user, organization=org, rule=obj, changed=changed
+        ),
+        noun="监测规则",
+        template="concerns/rule_form.html",
+        section="rules",
     )
 
 
@@ -886,34 +880,16 @@ def webhook_list(request):
 
 
 def _webhook_form(request, webhook):
-    _require_keeper(request)
-    status = 200
-    if request.method == "POST":
-        form = f.WebhookForm(request.POST, instance=webhook)
-        if form.is_valid():
-            obj = form.save(commit=False)
-            obj.organization = request.organization
-            try:
-                settings_services.save_webhook(
-                    user=request.user,
-                    organization=request.organization,
-                    webhook=obj,
-                    changed=form.changed_data,
-                )
-            except ValidationError as exc:
-                _apply(form, exc)
-            else:
-                messages.success(request, f"已保存群机器人“{obj.name}”。")
-                return redirect("concerns:webhooks")
-        status = 400
-    else:
-        form = f.WebhookForm(instance=webhook)
-    return _render(
+    return _settings_form(
         request,
-        "concerns/webhook_form.html",
-        {"form": form, "webhook": webhook},
+        webhook,
+        form_class=f.WebhookForm,
+        save=lambda user, org, obj, changed: settings_services.save_webhook(
+            user=user, organization=org, webhook=obj, changed=changed
+        ),
+        noun="群机器人",
+        template="concerns/webhook_form.html",
         section="webhooks",
-        status=status,
     )
 
 
