@@ -28,6 +28,10 @@ BENCHMARKS = [
     ["bench.web", "--db", "sqlite", "--mode", "mixed"],
     ["bench.web", "--db", "postgres", "--mode", "mixed"],
     ["bench.review"],
+    ["bench.concerns", "--db", "sqlite", "--part", "ingest"],
+    ["bench.concerns", "--db", "sqlite", "--part", "ingest", "--batch", "200"],
+    ["bench.concerns", "--db", "postgres", "--part", "ingest"],
+    ["bench.concerns", "--db", "sqlite", "--part", "dedupe"],
 ]
 
 

@@ -24,6 +24,7 @@ from .constants import (
     SEVERITY_RANK,
     Authority,
     CaseStatus,
+    Category,
     ReportKind,
     ResponseChannel,
     RiskLevel,
@@ -52,6 +53,12 @@ ASSESSMENT_LABELS = {
 }
 
 
+def in_category_order(categories) -> list[str]:
+    """The six key categories in the seed's order (1)–(6)."""
+    wanted = set(categories)
+    return [c for c in Category.values if c in wanted]
+
+
 def policy_for(organization) -> Policy:
     org_id = getattr(organization, "pk", organization)
     policy, _ = Policy.objects.get_or_create(organization_id=org_id)
@@ -73,24 +80,25 @@ def _locked(case: Case) -> Case:
 
 
 def people(case: Case, *, leaders: bool = False) -> list:
-    """Whom a case concerns: the responsible department's head, the office and the monitors."""
+    """Whom a case concerns: the responsible department's head, the office and the monitors (and the
+    leaders when asked). Real accounts, so the announcement can reach their e-mail addresses too."""
+    from gongkai.orgs.models import User
     from gongkai.publishing.services import members_of
 
-    wanted = []
+    ids = []
     for m in members_of(case.organization_id):
         if (
             m.has_role(Role.OFFICE_EDITOR)
             or m.has_role(Role.CONCERN_MONITOR)
-            or leaders
-            and m.has_role(Role.LEADER)
+            or (leaders and m.has_role(Role.LEADER))
             or (
                 case.department_id
                 and m.department_id == case.department_id
                 and m.has_role(Role.DEPARTMENT_HEAD)
             )
         ):
-            wanted.append(m.user)
-    return wanted
+            ids.append(m.user.pk)
+    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
 
 
 def _announce(case: Case, *, kind: str, title: str, text: str, leaders: bool = False, urgent=False) -> None:
@@ -134,7 +142,7 @@ def open_case(
             summary=summary,
             severity=severity,
             department=department,
-            categories=sorted(set(categories)),
+            categories=in_category_order(categories),
             detected_at=detected_at,
             last_mention_at=max((m.detected_at for m in mentions), default=detected_at),
             mention_count=len(mentions),
@@ -174,19 +182,21 @@ def add_mentions(case: Case, mentions: Iterable[Mention], *, now: datetime.datet
     if not mentions:
         return case
     now = now or timezone.now()
-    with transaction.atomic():
+    # No savepoint: the pipeline calls this for many cases inside its own transaction, and a failure
+    # here must undo the whole batch anyway.
+    with transaction.atomic(savepoint=False):
         case = _locked(case)
-        Mention.objects.filter(pk__in=[m.pk for m in mentions]).update(case=case)
+        moved = Mention.objects.filter(pk__in=[m.pk for m in mentions]).exclude(case=case).update(case=case)
         for m in mentions:
             m.case = case
-        case.mention_count = Mention.objects.filter(case=case).count()
+        case.mention_count += moved
         case.last_mention_at = max(
             [case.last_mention_at or case.detected_at, *(m.detected_at for m in mentions)]
         )
         categories = set(case.categories)
         for m in mentions:
             categories.update(m.categories)
-        case.categories = sorted(categories)
+        case.categories = in_category_order(categories)
         fields = ["mention_count", "last_mention_at", "categories"]
         if case.status == CaseStatus.CLOSED:
             if case.watch_until is None or case.watch_until < now:

@@ -266,6 +266,9 @@ def load_demo(password: str) -> DemoResult:
                 replaced_by=replacement,
                 note="已被新规定替代。" if replacement else "",
             )
+    from gongkai.concerns import demo as concerns_demo
+
+    concerns_demo.load(org, departments=departments, people=people)
     if result.created_items:
         from gongkai.audit import services as audit
 
@@ -275,6 +278,6 @@ def load_demo(password: str) -> DemoResult:
             target=org,
             data={"items": result.created_items, "note": "示范信息的成文、审核和发布时间为模拟的历史时间。"},
         )
-    for username, full_name, _dept, roles, _ in content.PEOPLE[:9]:
+    for username, full_name, _dept, roles, _ in content.PEOPLE[:10]:
         result.logins.append((username, full_name, "、".join(roles)))
     return result

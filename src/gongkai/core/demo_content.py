@@ -36,6 +36,7 @@ PEOPLE = [
     ("sysadmin", "孙立", "bgs", ["system_admin"], False),
     ("secadmin", "周文", "bgs", ["security_admin"], False),
     ("auditor", "吴芳", "bgs", ["audit_admin"], False),
+    ("monitor", "杨帆", "bgs", ["concern_monitor"], False),
     # A drafter and a head in every other producing department, so each can publish its own items.
     ("ggfw_drafter", "郑丽", "ggfwk", ["drafter"], False),
     ("ggfw_head", "冯涛", "ggfwk", ["department_head"], False),

@@ -4,6 +4,7 @@ daily reminders. Views and the periodic task call these; they hold no rules of t
 from __future__ import annotations
 
 import datetime
+import logging
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -18,6 +19,8 @@ from gongkai.orgs.constants import Role
 from gongkai.workdays.calendar import WorkdayCalendar
 
 from .models import ANSWER_WORKDAYS, MAX_DESCRIPTION, ErrorReport, Escalation, Status
+
+logger = logging.getLogger(__name__)
 
 NOTIFICATION_KIND = "feedback.due"
 CONSOLE_URL = "/console/feedback/"
@@ -115,7 +118,18 @@ def submit_report(
         organization=organization,
         data={"page": report.page_url, "category": report.category, "due_on": report.due_on.isoformat()},
     )
+    transaction.on_commit(lambda: _tell_concerns(report))
     return report
+
+
+def _tell_concerns(report: ErrorReport) -> None:
+    """The report is also a 舆情 channel; a failure there never touches the report (it is committed)."""
+    try:
+        from gongkai.concerns import channels
+
+        channels.error_report_received(report)
+    except Exception:
+        logger.exception("error report %s could not be handed to 政务舆情", report.pk)
 
 
 def answer_failures(user, report: ErrorReport) -> list[str]:
