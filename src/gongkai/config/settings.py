@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "gongkai.review",
     "gongkai.interpretation",
     "gongkai.concerns",
+    "gongkai.participation",
     "gongkai.search",
     "gongkai.portal",
     "gongkai.api",
