@@ -1,0 +1,4 @@
+"""URL patterns of the interviews area (public and console); combined in urls_public.py and urls_console.py."""
+
+public_patterns: list = []
+console_patterns: list = []
