@@ -2,48 +2,19 @@
 
 from __future__ import annotations
 
-import ipaddress
-
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from gongkai.core import throttle
 from gongkai.portal.site import site_for
 
 from . import services
 from .forms import ReportForm
 
-RATE_LIMIT = 5
-RATE_WINDOW = 600  # seconds
+LIMIT = throttle.Limit("feedback", 5, 600)  # 5 reports per client per 10 minutes
 SESSION_KEY = "feedback_reference"
-
-
-def _client_key(request: HttpRequest) -> str:
-    raw = (request.META.get("REMOTE_ADDR") or "").strip()
-    try:
-        return str(ipaddress.ip_address(raw))
-    except ValueError:
-        return "unknown"
-
-
-def _rate_key(request: HttpRequest) -> str:
-    return f"feedback:rate:{_client_key(request)}"
-
-
-def rate_limited(request: HttpRequest) -> bool:
-    return (cache.get(_rate_key(request)) or 0) >= RATE_LIMIT
-
-
-def _count(request: HttpRequest) -> None:
-    key = _rate_key(request)
-    if cache.add(key, 1, RATE_WINDOW):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:  # expired in between
-        cache.add(key, 1, RATE_WINDOW)
 
 
 def _context(request, form, page, organization, **extra):
@@ -82,7 +53,7 @@ def report_form(request: HttpRequest) -> HttpResponse:
         return render(request, "feedback/form.html", _context(request, form, page, organization))
 
     form = ReportForm(request.POST)
-    if rate_limited(request):
+    if LIMIT.exceeded(request):
         return render(
             request,
             "feedback/form.html",
@@ -91,12 +62,12 @@ def report_form(request: HttpRequest) -> HttpResponse:
                 form,
                 page,
                 organization,
-                problem=f"您提交得太频繁了:每 {RATE_WINDOW // 60} 分钟最多提交 {RATE_LIMIT} 条纠错,请稍后再试。",
+                problem=LIMIT.message("纠错"),
             ),
             status=429,
         )
     if request.POST.get("website", "").strip():
-        _count(request)
+        LIMIT.hit(request)
         return render(
             request,
             "feedback/form.html",
@@ -124,7 +95,7 @@ def report_form(request: HttpRequest) -> HttpResponse:
         for message in exc.messages:
             form.add_error(None, message)
         return render(request, "feedback/form.html", _context(request, form, page, organization), status=400)
-    _count(request)
+    LIMIT.hit(request)
     request.session[SESSION_KEY] = [report.reference, report.due_on.isoformat(), report.due_provisional]
     return redirect("feedback:thanks")
 
