@@ -416,3 +416,36 @@ def test_a_review_notification_is_done_once_its_own_step_is_decided(login):
     head = type(staff.head).objects.get(pk=staff.head.pk)  # a new request: nothing remembered
     assert unread_notifications(head, staff.org) == []
     assert [n.kind for n in unread_notifications(staff.secrecy, staff.org)] == ["review.pending"]
+
+
+def test_the_public_participation_section_keeps_the_query_count_fixed(
+    client, login, django_assert_max_num_queries
+):
+    """公众参与: new messages to route (office editors) cost the same queries however many there are."""
+    from gongkai.participation import messages
+
+    staff = make_staff()
+
+    def new_message(n):
+        return messages.submit_message(
+            organization=staff.org,
+            kind="consult",
+            subject=f"公众咨询{n}",
+            text="请问开放时间。",
+            name="王五",
+            phone="13812345678",
+            consented=True,
+        )
+
+    for n in range(3):
+        new_message(n)
+    login(staff.editor)
+    client.get(reverse("console:inbox"))  # warm up sessions etc.
+    with django_assert_max_num_queries(40) as captured:
+        client.get(reverse("console:inbox"))
+    few = len(captured)
+    for n in range(3, 12):
+        new_message(n)
+    with django_assert_max_num_queries(few):
+        html = section(inbox(client), "participation")
+    assert html.count(">分办<span") == 12

@@ -49,6 +49,15 @@ class Inbox:
     notifications: list[Notification] = field(default_factory=list)
     deadline_scope: str = ""
     concern_clocks: list = field(default_factory=list)  # 舆情回应时限: concerns.selectors.ClockRow
+    # 公众参与: messages to route or answer (participation.messages.InboxRow) and consultation feedback
+    # reports due (participation.consultations.FeedbackDueRow: .title, .url, .deadline, .consultation).
+    participation_messages: list = field(default_factory=list)
+    consultation_feedback: list = field(default_factory=list)
+
+    @property
+    def participation(self) -> int:
+        """How many 公众参与 rows the section lists (0: no section)."""
+        return len(self.participation_messages) + len(self.consultation_feedback)
 
     @property
     def is_empty(self) -> bool:
@@ -59,6 +68,7 @@ class Inbox:
             or self.post_review
             or self.deadlines
             or self.concern_clocks
+            or self.participation
         )
 
 
@@ -257,11 +267,32 @@ def unread_count(user, organization) -> int:
     return _unread(user, organization).count() - len(unread_done_ids(user, organization))
 
 
+def participation_for(membership: Membership, *, today: datetime.date | None = None) -> tuple[list, list]:
+    """(messages to route or answer, consultation feedback reports due) for the inbox's 公众参与 section.
+
+    The feedback part is read only if participation.consultations offers ``feedback_due_for`` (it is
+    optional: the inbox works without it)."""
+    from gongkai.participation import messages
+
+    today = today or timezone.localdate()
+    rows = messages.inbox_rows(membership, today=today)
+    feedback = []
+    try:
+        from gongkai.participation import consultations
+    except ImportError:
+        consultations = None
+    feedback_due_for = getattr(consultations, "feedback_due_for", None)
+    if callable(feedback_due_for):
+        feedback = list(feedback_due_for(membership, today))
+    return rows, feedback
+
+
 def inbox_for(user, membership: Membership, *, today: datetime.date | None = None) -> Inbox:
     from gongkai.concerns.selectors import open_clocks_for
 
     organization = membership.organization
     deadlines, scope = unpublished_with_deadlines(membership, today=today)
+    participation_messages, consultation_feedback = participation_for(membership, today=today)
     return Inbox(
         review_tasks=pending_tasks_for(user, organization),
         my_drafts=drafts_of(user, organization),
@@ -271,6 +302,8 @@ def inbox_for(user, membership: Membership, *, today: datetime.date | None = Non
         notifications=unread_notifications(user, organization),
         deadline_scope=scope,
         concern_clocks=open_clocks_for(membership),
+        participation_messages=participation_messages,
+        consultation_feedback=consultation_feedback,
     )
 
 

@@ -9,12 +9,14 @@ Consultation row carries the period, what the public must give, and the state; c
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .constants import (
     DEFAULT_FEEDBACK_WORKDAYS,
+    DEFAULT_MESSAGE_WORKDAYS,
     CommentStatus,
     ConsultationKind,
     ConsultationStatus,
@@ -169,6 +171,12 @@ class Message(models.Model):
     )
     answered_at = models.DateTimeField(null=True, blank=True)
     shown_publicly = models.BooleanField(_("公开显示"), default=False)
+    routing_note = models.TextField(_("分办说明"), blank=True)
+    return_reason = models.TextField(_("退回理由"), blank=True, help_text=_("科室退回办公室重新分办的理由。"))
+    returned_at = models.DateTimeField(_("退回时间"), null=True, blank=True)
+    screening = models.JSONField(
+        _("内容检查"), default=dict, blank=True, help_text="findings of the message text and of the answer"
+    )
 
     class Meta:
         verbose_name = _("留言")
@@ -178,6 +186,34 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+# An answer period longer than this would meet the 3-month hard limit (MESSAGE_HARD_LIMIT_MONTHS) anyway.
+MAX_MESSAGE_WORKDAYS = 60
+
+
+class MessagePolicy(models.Model):
+    """An organisation's own answer period for messages (the default is DEFAULT_MESSAGE_WORKDAYS)."""
+
+    organization = models.OneToOneField(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="message_policy", verbose_name=_("机构")
+    )
+    answer_workdays = models.PositiveSmallIntegerField(
+        _("答复期限(工作日)"),
+        default=DEFAULT_MESSAGE_WORKDAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_MESSAGE_WORKDAYS)],
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("留言答复期限")
+        verbose_name_plural = _("留言答复期限")
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.answer_workdays}"
 
 
 class Interview(models.Model):
