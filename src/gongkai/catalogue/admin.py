@@ -21,6 +21,8 @@ class CatalogueEntryForm(forms.ModelForm):
             "responsible_department",
             "update_frequency",
             "column_kind",
+            "interpretation",
+            "document_kind",
         ]
         labels = {"organization": _("机构"), "parent": _("上级目录")}
 

@@ -10,6 +10,10 @@ Codes are hierarchical, two digits per level: "01" is a heading, "0101" a column
 a code is the code without its last two digits. ``department`` is a department code hint (the codes a
 bureau typically uses); the loader resolves it when the organisation has that department (or, for the
 office and the policy section, a department of that kind) and otherwise leaves it empty.
+
+``document_kind`` marks the 政府信息公开年报 column (the portal lists it, the annual report is published in
+it). No column is marked 规章: a municipal bureau does not make 规章 (立法法 第93条: 设区的市人民政府 does),
+so "0201" holds the laws and regulations the bureau applies, which the annual report does not count.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class DefaultEntry:
     update_frequency: str = F.AS_NEEDED
     column_kind: str = K.OTHER
     interpretation: str = ""
+    document_kind: str = ""  # catalogue.models.DocumentKind: "regulation" (规章) or "annual_report"
 
     @property
     def parent_code(self) -> str | None:
@@ -163,4 +168,15 @@ DEFAULT_CATALOGUE: list[DefaultEntry] = [
     E("20", "工作动态"),
     E("2001", "工作动态", "本局工作动态", OFFICE, F.REAL_TIME, K.NEWS),
     E("2002", "通知公告", "通知、公告、公示", OFFICE, F.REAL_TIME, K.POLICY),
+    # 条例 第49–50条: the annual report, published by 31 January in a column of its own.
+    E("21", "政府信息公开年报"),
+    E(
+        "2101",
+        "政府信息公开年报",
+        "本局政府信息公开工作年度报告(每年1月31日前公布上一年度报告)",
+        OFFICE,
+        F.YEARLY,
+        K.OTHER,
+        document_kind="annual_report",
+    ),
 ]

@@ -1,9 +1,40 @@
 """基本目录: an organisation's basic catalogue of proactive disclosure, as a tree of entries."""
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .constants import ColumnKind, InterpretationScope, UpdateFrequency
+
+
+class DocumentKind(models.TextChoices):
+    """What a column holds, where the annual report (年度报告) or the portal needs to know it.
+
+    行政规范性文件 are not marked here: a column holds them when its interpretation scope (or an
+    ancestor's) is 行政规范性文件 (``interpretation``), the one mark the review rules already use."""
+
+    NONE = "", _("不涉及")
+    REGULATION = "regulation", _("规章")
+    ANNUAL_REPORT = "annual_report", _("政府信息公开年报")
+
+
+# Columns named like the 政府信息公开年报 column, for catalogues made before the explicit mark (or imported
+# without it). Both words are needed: "行政执法统计年报" is an annual report, but not this one.
+ANNUAL_REPORT_NAME = "政府信息公开"
+ANNUAL_REPORT_WORDS = ("年报", "年度报告")
+
+
+def annual_report_column_q(prefix: str = "") -> Q:
+    """Entries of the 政府信息公开年报 column: marked as such (or under a marked heading), or — for catalogues
+    without the mark — named 政府信息公开…年报/年度报告. ``prefix`` is the lookup path to the entry
+    (e.g. "live_revision__catalogue_entry__")."""
+    marked = Q(**{f"{prefix}document_kind": DocumentKind.ANNUAL_REPORT}) | Q(
+        **{f"{prefix}parent__document_kind": DocumentKind.ANNUAL_REPORT}
+    )
+    words = Q()
+    for word in ANNUAL_REPORT_WORDS:
+        words |= Q(**{f"{prefix}name__contains": word})
+    return marked | (Q(**{f"{prefix}name__contains": ANNUAL_REPORT_NAME}) & words)
 
 
 class CatalogueEntry(models.Model):
@@ -42,6 +73,17 @@ class CatalogueEntry(models.Model):
         default=InterpretationScope.NONE,
         blank=True,
         help_text=_("本栏目的文件是否须解读(应解读、尽解读);“政策解读栏目”用于发布解读材料。"),
+    )
+    document_kind = models.CharField(
+        _("文件类别"),
+        max_length=20,
+        choices=DocumentKind.choices,
+        default=DocumentKind.NONE,
+        blank=True,
+        help_text=_(
+            "“规章”栏目的文件计入年度报告“主动公开政府信息情况”表中的规章(行政规范性文件按“政策解读”"
+            "设为行政规范性文件的栏目统计);“政府信息公开年报”栏目的信息显示在公开平台的年报栏目。"
+        ),
     )
 
     class Meta:

@@ -58,6 +58,7 @@ def load_default_catalogue(organization: Organization, *, actor=None) -> int:
             update_frequency=spec.update_frequency,
             column_kind=spec.column_kind,
             interpretation=spec.interpretation,
+            document_kind=spec.document_kind,
         )
         existing[spec.code] = entry
         created.append(spec.code)

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views
+from . import views, views_annual
 
 app_name = "reports"
 urlpatterns = [
@@ -8,4 +8,8 @@ urlpatterns = [
     path("forms/<id:revision_pk>/docx", views.form_docx, name="form_docx"),
     path("ledger/", views.ledger, name="ledger"),
     path("ledger.xlsx", views.ledger_export, name="ledger_xlsx"),
+    path("annual/", views_annual.annual_list, name="annual"),
+    re_path(r"^annual/(?P<year>[0-9]{4})/$", views_annual.annual_year, name="annual_year"),
+    re_path(r"^annual/(?P<year>[0-9]{4})/docx$", views_annual.annual_docx, name="annual_docx"),
+    re_path(r"^annual/(?P<year>[0-9]{4})/publish$", views_annual.annual_publish, name="annual_publish"),
 ]
