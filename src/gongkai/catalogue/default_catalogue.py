@@ -168,6 +168,17 @@ DEFAULT_CATALOGUE: list[DefaultEntry] = [
     E("20", "工作动态"),
     E("2001", "工作动态", "本局工作动态", OFFICE, F.REAL_TIME, K.NEWS),
     E("2002", "通知公告", "通知、公告、公示", OFFICE, F.REAL_TIME, K.POLICY),
+    # 公众参与 (seed 五): pre-disclosure of major decisions and the feedback on the opinions received.
+    E("22", "公众参与"),
+    E(
+        "2201",
+        "意见征集",
+        "重大行政决策和行政规范性文件草案公开征求意见(预公开)",
+        POLICY,
+        F.AS_NEEDED,
+        K.POLICY,
+    ),
+    E("2202", "意见采纳情况反馈", "征求意见结束后公布意见采纳情况及理由", POLICY, F.AS_NEEDED, K.POLICY),
     # 条例 第49–50条: the annual report, published by 31 January in a column of its own.
     E("21", "政府信息公开年报"),
     E(

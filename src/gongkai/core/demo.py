@@ -269,6 +269,9 @@ def load_demo(password: str) -> DemoResult:
     from gongkai.concerns import demo as concerns_demo
 
     concerns_demo.load(org, departments=departments, people=people)
+    from gongkai.participation import demo as participation_demo
+
+    participation_demo.load(org, departments=departments, people=people, entries=entries, topics=topics)
     if result.created_items:
         from gongkai.audit import services as audit
 
