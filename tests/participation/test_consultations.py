@@ -854,3 +854,14 @@ def test_the_head_of_another_department_holds_no_right(staff):
     assert not consultations.sees_personal_data(staff.other_head, consultation)
     multi = _person(staff.org, staff.other_dept, [Role.DEPARTMENT_HEAD, Role.DRAFTER])
     assert not consultations.sees_personal_data(multi, consultation)
+
+
+def test_the_feedback_report_goes_to_the_feedback_column_when_the_catalogue_has_one():
+    from gongkai.catalogue.models import CatalogueEntry
+    from gongkai.participation.consultations import FEEDBACK_COLUMN, feedback_column
+
+    staff = make_staff()
+    consultation = Consultation(organization=staff.org)
+    assert feedback_column(consultation) is None
+    entry = CatalogueEntry.objects.create(organization=staff.org, code="2202", name=FEEDBACK_COLUMN)
+    assert feedback_column(consultation) == entry

@@ -1337,6 +1337,21 @@ def feedback_report_html(consultation: Consultation) -> str:
     return sanitize_body("".join(parts))
 
 
+FEEDBACK_COLUMN = "意见采纳情况反馈"
+
+
+def feedback_column(consultation: Consultation):
+    """The organisation's 意见采纳情况反馈 column (a leaf), if its catalogue has one."""
+    from gongkai.catalogue.models import CatalogueEntry
+
+    return (
+        CatalogueEntry.objects.filter(organization_id=consultation.organization_id, name=FEEDBACK_COLUMN)
+        .filter(children__isnull=True)
+        .order_by("code")
+        .first()
+    )
+
+
 def generate_feedback_report(*, user, consultation: Consultation) -> object:
     """Create (or, while it is still a draft, regenerate) the feedback report item; it then goes through
     review and publication like any item. Returns the item."""
@@ -1366,7 +1381,7 @@ def generate_feedback_report(*, user, consultation: Consultation) -> object:
             }
             notice = consultation.item.live_revision if consultation.item else None
             if notice is not None:
-                data["catalogue_entry"] = notice.catalogue_entry
+                data["catalogue_entry"] = feedback_column(consultation) or notice.catalogue_entry
                 data["topic"] = notice.topic
             item = publishing.create_draft(user=user, organization=consultation.organization, data=data)
             consultation.feedback_item = item
