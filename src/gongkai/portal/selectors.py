@@ -427,8 +427,6 @@ def search(
 # ---------------------------------------------------------------------------------------------------
 # The catalogue tree of /xxgk/ and the annual reports column.
 
-ANNUAL_REPORT_WORDS = ("年报", "年度报告")
-
 
 @dataclass(frozen=True)
 class TreeNode:
@@ -462,9 +460,12 @@ def catalogue_tree(organization: Organization) -> list[TreeNode]:
 
 
 def annual_report_items(organization: Organization, limit: int = 10) -> list[InformationItem]:
-    condition = Q()
-    for word in ANNUAL_REPORT_WORDS:
-        condition |= Q(live_revision__catalogue_entry__name__contains=word)
+    """The published items of the 政府信息公开年报 column (one query): entries marked as that column, or
+    under a marked heading, or — in catalogues without the mark — named 政府信息公开…年报; never other annual
+    reports such as 行政执法统计年报."""
+    from gongkai.catalogue.models import annual_report_column_q
+
+    condition = annual_report_column_q("live_revision__catalogue_entry__")
     return list(published_items(organization).filter(condition)[:limit])
 
 
