@@ -13,6 +13,7 @@ ACTIONS = {
     "reports.ledger.exported": _("导出审批表台账"),
     "reports.annual.saved": _("保存政府信息公开工作年度报告"),
     "reports.annual.publication_drafted": _("生成政府信息公开工作年度报告发布稿"),
+    "reports.oversight.exported": _("导出统计监督数据"),
 }
 
 for _action, _label in ACTIONS.items():

@@ -3,7 +3,10 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from . import annual
+from . import (
+    annual,
+    digest,  # noqa: F401  (its Monday digest task registers with the worker)
+)
 
 
 @db_periodic_task(crontab(month="1", minute="0", hour="9"))

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views, views_annual
+from . import views, views_annual, views_oversight
 
 app_name = "reports"
 urlpatterns = [
@@ -12,4 +12,7 @@ urlpatterns = [
     re_path(r"^annual/(?P<year>[0-9]{4})/$", views_annual.annual_year, name="annual_year"),
     re_path(r"^annual/(?P<year>[0-9]{4})/docx$", views_annual.annual_docx, name="annual_docx"),
     re_path(r"^annual/(?P<year>[0-9]{4})/publish$", views_annual.annual_publish, name="annual_publish"),
+    path("oversight/", views_oversight.dashboard, name="oversight"),
+    path("oversight/<str:figure>/", views_oversight.figure_detail, name="oversight_figure"),
+    path("oversight.xlsx", views_oversight.export, name="oversight_xlsx"),
 ]
