@@ -200,6 +200,7 @@ if REDIS_URL:
         "name": "gongkai",
         "url": REDIS_URL,
         "immediate": False,
+        "utc": False,  # crontab hours are Beijing time (Django sets the process's TZ to TIME_ZONE)
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -208,6 +209,7 @@ else:
         "name": "gongkai",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": env_bool("GONGKAI_HUEY_IMMEDIATE", False),
+        "utc": False,  # crontab hours are Beijing time (Django sets the process's TZ to TIME_ZONE)
     }
 
 EMAIL_BACKEND = os.environ.get("GONGKAI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
