@@ -43,3 +43,14 @@ urlpatterns = [
     path("items/<id:pk>/media/<id:attachment_pk>/confirm/", views_review.media_confirm, name="media_confirm"),
     path("organization/", views.switch_organization, name="switch_organization"),
 ]
+
+# Login's second step and the person's own account pages (gongkai.console.views_account).
+from . import views_account  # noqa: E402
+
+urlpatterns += [
+    path("login/code/", views_account.login_code, name="login_code"),
+    path("account/", views_account.account, name="account"),
+    path("account/password/", views_account.password_change, name="password_change"),
+    path("account/2fa/", views_account.two_factor, name="two_factor"),
+    path("account/2fa/disable/", views_account.two_factor_disable, name="two_factor_disable"),
+]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
@@ -30,11 +29,11 @@ from gongkai.publishing.files import AttachmentRejected
 from gongkai.publishing.html import DocxImportError
 from gongkai.publishing.models import ApprovalForm, Attachment, InformationItem, Revision
 
-from . import selectors, views_review
+from . import selectors, views_account, views_review
 from .access import ConsoleForbidden, console_view, get_item, memberships_of, switch_to
 from .deadlines import deadline_info
 from .diffing import body_diff, comparison_base, revision_changes
-from .forms import ITEM_FIELDS, AbolishForm, AttachmentForm, ConsoleLoginForm, ItemForm
+from .forms import ITEM_FIELDS, AbolishForm, AttachmentForm, ItemForm
 from .models import Notification
 from .replies import back, error_messages
 from .sanitising import UNSAFE_CONTENT_REMOVED, removed_unsafe_content
@@ -160,14 +159,12 @@ def item_history(item) -> list[dict]:
 # --- login ----------------------------------------------------------------------------------------
 
 
-class LoginView(auth_views.LoginView):
-    template_name = "console/login.html"
-    authentication_form = ConsoleLoginForm
-    redirect_authenticated_user = True
-
-
-login_view = LoginView.as_view()
-logout_view = auth_views.LogoutView.as_view()
+# Password, then the second factor: see views_account (and gongkai.orgs.accounts for the flow).
+LoginView, login_view, logout_view = (
+    views_account.LoginView,
+    views_account.login_view,
+    views_account.logout_view,
+)
 
 
 def lockout(request, original_response=None, credentials=None):

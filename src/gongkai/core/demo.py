@@ -284,3 +284,24 @@ def load_demo(password: str) -> DemoResult:
     for username, full_name, _dept, roles, _ in content.PEOPLE[:10]:
         result.logins.append((username, full_name, "、".join(roles)))
     return result
+
+
+def enrol_demo_administrators() -> list[tuple[str, str]]:
+    """The demo's administrators must use a second factor (gongkai.orgs.totp): enrol each with a new
+    secret, or keep the one it has, and return ``(username, secret)`` for the demo command to print."""
+    from gongkai.orgs import totp
+
+    admin_roles = {"system_admin", "security_admin", "audit_admin"}
+    out = []
+    for username, _name, _dept, roles, _ in content.PEOPLE:
+        if not admin_roles & set(roles):
+            continue
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            continue
+        if not totp.is_enrolled(user):
+            secret = totp.generate_secret()
+            # Confirmed with the previous step's code, so the code shown now is still usable to log in.
+            totp.enrol(user, secret=secret, code=totp.code_at(secret, totp.step_at() - 1))
+        out.append((username, user.totp_secret))
+    return out

@@ -12,7 +12,7 @@ from axes import admin as axes_admin
 from axes.conf import settings as axes_settings
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
@@ -28,7 +28,7 @@ from gongkai.core.admin import (
     organization_of,
 )
 
-from . import backends
+from . import backends, passwords, totp
 from .constants import ADMIN_ROLES, Role
 from .models import Department, Membership, Organization, User
 
@@ -310,7 +310,8 @@ ACCOUNT_FIELDS = ("username", "full_name", "email")
 
 @admin.register(User)
 class UserAdmin(ScopedModelAdmin, BaseUserAdmin):
-    list_display = ("username", "full_name", "email", "is_active", "is_staff")
+    list_display = ("username", "full_name", "email", "is_active", "is_staff", "two_factor_enabled")
+    actions = ["reset_two_factor"]
     list_filter = ("is_active", "is_staff", UserOrganizationFilter)
     search_fields = ("username", "full_name", "email")
     inlines = [MembershipInline]
@@ -391,7 +392,54 @@ class UserAdmin(ScopedModelAdmin, BaseUserAdmin):
                 obj,
                 {"fields": ["password"], "usable": obj.has_usable_password()},
             )
+            # A password set for somebody else is changed by its owner at the next login.
+            passwords.mark_set_by_administrator(obj, actor=request.user)
         return super().log_change(request, obj, message)
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.has_usable_password() and obj.pk is None:
+            obj.password_must_change = True  # the first password is the administrator's: changed at login
+        super().save_model(request, obj, form, change)
+
+    # --- second factor (gongkai.orgs.totp) ---------------------------------------------------------
+
+    @admin.display(description=_("两步验证"), boolean=True)
+    def two_factor_enabled(self, obj):
+        return totp.is_enrolled(obj)
+
+    def has_reset_two_factor_permission(self, request):
+        return request.user.is_superuser or request.user.has_perm(backends.ACTIVATE_USER)
+
+    def may_reset_two_factor(self, request, target) -> bool:
+        """The security administrator (or a superuser) resets somebody else's second factor."""
+        actor = request.user
+        if target.pk == actor.pk:
+            return False
+        if actor.is_superuser:
+            return True
+        return not target.is_superuser and actor.has_perm(backends.ACTIVATE_USER, target)
+
+    @admin.action(
+        description=_("重置两步验证(手机丢失或更换;下次登录时重新绑定)"), permissions=["reset_two_factor"]
+    )
+    def reset_two_factor(self, request, queryset):
+        done, refused = [], []
+        with transaction.atomic():
+            for target in queryset:
+                if not self.may_reset_two_factor(request, target):
+                    refused.append(str(target))
+                elif totp.reset(target, actor=request.user, request=request):
+                    done.append(str(target))
+        if done:
+            self.message_user(request, _("已重置两步验证:%s。") % "、".join(done), messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                _("不能重置本人或超级用户的两步验证,未处理:%s。") % "、".join(refused),
+                messages.ERROR,
+            )
+        if not done and not refused:
+            self.message_user(request, _("所选账号都未启用两步验证,无需重置。"), messages.INFO)
 
 
 # Permissions come from membership roles (gongkai.orgs.backends); Django groups are not used.

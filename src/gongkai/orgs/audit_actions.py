@@ -4,3 +4,7 @@ from gongkai.audit.registry import registry
 
 registry.register("orgs.user.password_changed", _("后台修改用户密码"))
 registry.register("orgs.user.staff_synced", _("随管理员角色调整后台登录权限"))
+registry.register("orgs.account.password_changed", _("本人修改密码"))
+registry.register("orgs.account.totp_enrolled", _("启用两步验证"))
+registry.register("orgs.account.totp_disabled", _("停用两步验证"))
+registry.register("orgs.account.totp_reset", _("重置他人两步验证"))

@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .constants import DepartmentKind, Role
@@ -92,6 +93,21 @@ class Department(models.Model):
 
 class User(AbstractUser):
     full_name = models.CharField(_("姓名"), max_length=60, blank=True)
+    # Account security (等保 2.0; gongkai.orgs.passwords and gongkai.orgs.totp).
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True, editable=False)
+    password_must_change = models.BooleanField(
+        _("下次登录须修改密码"),
+        default=False,
+        editable=False,
+        help_text=_("密码由管理员设置或重置后,本人下次登录须先修改密码。"),
+    )
+    # The TOTP secret (base32). Stored as is: `cryptography` is not a dependency, and a key kept next to
+    # the database would not protect it. It is never shown again after enrolment.
+    totp_secret = models.CharField(_("两步验证密钥"), max_length=64, blank=True, editable=False)
+    totp_confirmed_at = models.DateTimeField(_("两步验证启用时间"), null=True, blank=True, editable=False)
+    totp_last_step = models.BigIntegerField(
+        _("最近使用的验证码时间步"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("用户")
@@ -103,6 +119,31 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.username
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        # Whoever sets it next decides whether it must change (the admin marks passwords it sets).
+        self.password_changed_at = timezone.now()
+        self.password_must_change = False
+
+
+class PasswordHistory(models.Model):
+    """Hashes of a person's recent passwords (the current one included), so none is reused too soon."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="password_history", verbose_name=_("用户")
+    )
+    password = models.CharField(_("密码哈希"), max_length=128)
+    created_at = models.DateTimeField(_("设置时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="orgs_pwhist_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.created_at:%Y-%m-%d}"
 
 
 class Membership(models.Model):

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from gongkai.core.demo import load_demo
+from gongkai.core.demo import enrol_demo_administrators, load_demo
+from gongkai.orgs import totp
 from gongkai.orgs.constants import Role
 from gongkai.search import index as search_index
 
@@ -33,3 +34,14 @@ class Command(BaseCommand):
         for username, full_name, roles in result.logins:
             labels = "、".join(str(Role(r).label) for r in roles.split("、"))
             self.stdout.write(f"  {username:<10} {full_name}  {labels}")
+        secrets = enrol_demo_administrators()
+        if secrets:
+            self.stdout.write(
+                "管理员账号必须使用两步验证。请在手机验证器 App 中“手动输入密钥”添加以下账号"
+                "(基于时间,6 位数字),登录时输入显示的动态验证码:"
+            )
+            for username, secret in secrets:
+                self.stdout.write(f"  {username:<10} {totp.grouped(secret)}")
+            self.stdout.write(
+                "  没有验证器时,可运行 gongkai totp_code <用户名> 查看当前验证码(仅限调试模式)。"
+            )
