@@ -259,10 +259,12 @@ def test_nothing_to_report_sends_nothing(db):
 def test_the_task_runs_monday_eight_beijing_time(week):
     from huey.contrib.djhuey import HUEY
 
-    monday_utc = datetime.datetime(2025, 12, 22, 0, 0)  # naive UTC, as huey's clock gives it
+    # huey's clock is Beijing time (HUEY utc off): the task is due on Monday at 08:00 of that clock.
+    monday_eight = datetime.datetime(2025, 12, 22, 8, 0)
     task = digest.weekly_digest.s()
-    assert HUEY.utc and task.validate_datetime(monday_utc)
-    assert not task.validate_datetime(monday_utc + datetime.timedelta(hours=8))
+    assert not HUEY.utc and task.validate_datetime(monday_eight)
+    assert not task.validate_datetime(monday_eight - datetime.timedelta(hours=8))
+    monday_utc = datetime.datetime(2025, 12, 22, 0, 0)
     assert digest.weekly_digest in HUEY._registry._registry.values() or any(
         "weekly_digest" in name for name in HUEY._registry._registry
     )

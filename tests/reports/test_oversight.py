@@ -462,6 +462,7 @@ def test_header_links_to_the_dashboard(client, y):
         assert ('href="/console/reports/oversight/"' in page) == shown, who
 
 
+@pytest.mark.django_db
 def test_every_export_is_audited(client):
     from gongkai.audit.models import AuditEvent
     from tests.factories import make_staff
