@@ -324,38 +324,32 @@ def entry_filter(filters: ListFilters, organizations: list[Organization]) -> sea
     )
 
 
-def _facets(terms: list[str], where: search_query.EntryFilter, filters: ListFilters):
-    """Counts by year, catalogue entry, topic, validity and publisher, from one grouped query."""
-    rows = search_query.facet_rows(terms, where)
-    total = sum(row.count for row in rows)
-    tallies: dict[str, Counter] = {key: Counter() for key in ("year", "entry", "topic", "org", "validity")}
-    for row in rows:
-        for key, value in (
-            ("year", row.year),
-            ("entry", row.entry_id),
-            ("topic", row.topic_id),
-            ("org", row.organization_id),
-            ("validity", row.validity),
-        ):
-            if value is not None:
-                tallies[key][value] += row.count
+def _most_common(tally: Counter) -> list[tuple[int, int]]:
+    """The FACET_LIMIT values with the most matches; equal counts by id, so the list is the same
+    whichever order the counts were made in."""
+    return sorted(tally.items(), key=lambda pair: (-pair[1], pair[0]))[:FACET_LIMIT]
+
+
+def _facets(tallies: dict[str, Counter], filters: ListFilters) -> dict[str, list[FacetValue]]:
+    """The facet values (year, catalogue entry, topic, validity, publisher) of the counts of a search
+    (search_query.run), with their names."""
     entries = CatalogueEntry.objects.in_bulk(list(tallies["entry"])) if tallies["entry"] else {}
     topics = Topic.objects.in_bulk(list(tallies["topic"])) if tallies["topic"] else {}
     orgs = Organization.objects.in_bulk(list(tallies["org"])) if len(tallies["org"]) > 1 else {}
     chosen_entry = filters.entries[0].code if filters.entries else ""
-    facets = {
+    return {
         "year": [
             FacetValue(str(year), f"{year}年", n, year == filters.year)
             for year, n in sorted(tallies["year"].items(), reverse=True)
         ],
         "catalogue": [
             FacetValue(entries[pk].code, entries[pk].name, n, entries[pk].code == chosen_entry)
-            for pk, n in tallies["entry"].most_common(FACET_LIMIT)
+            for pk, n in _most_common(tallies["entry"])
             if pk in entries
         ],
         "topic": [
             FacetValue(topics[pk].code, topics[pk].name, n, topics[pk].code == filters.topic_code)
-            for pk, n in tallies["topic"].most_common(FACET_LIMIT)
+            for pk, n in _most_common(tallies["topic"])
             if pk in topics
         ],
         "validity": [
@@ -370,11 +364,10 @@ def _facets(terms: list[str], where: search_query.EntryFilter, filters: ListFilt
                 n,
                 filters.organization is not None and pk == filters.organization.pk,
             )
-            for pk, n in tallies["org"].most_common(FACET_LIMIT)
+            for pk, n in _most_common(tallies["org"])
             if pk in orgs
         ],
     }
-    return total, facets
 
 
 def _hit(item: InformationItem, score: int, terms: list[str]) -> Hit:
@@ -397,9 +390,10 @@ def search(
 ) -> SearchResults:
     """Published items matching every term of ``filters.keyword`` and the other filters.
 
-    A fixed number of queries whatever the size of the result: the facet counts (which also give the
-    total) and the page of ids from the index, then the items of the page (published ones only) with
-    their attachments for the snippets, and the names of the facet values.
+    A fixed number of queries whatever the size of the result: the index generation, one index lookup
+    per term (the total, the facet counts and the page of ids are then computed in process:
+    search_query.run), the items of the page (published ones only) with their attachments for the
+    snippets, and the names of the facet values.
     """
     parsed = parse_query(filters.keyword)
     messages = list(parsed.messages)
@@ -407,12 +401,12 @@ def search(
     if not parsed:
         return SearchResults(parsed, order, [], 0, offset, limit, {}, messages)
     where = entry_filter(filters, organizations)
-    count, facets = _facets(parsed.terms, where, filters)
-    facets = _with_links(facets, filters, order)
     if offset > SEARCH_MAX_OFFSET:
         messages.append(f"检索结果最多显示前{SEARCH_MAX_OFFSET}条,请增加检索词或筛选条件。")
         offset = SEARCH_MAX_OFFSET
-    ranked = search_query.ranked(parsed.terms, where, order=order, limit=limit, offset=offset)
+    found = search_query.run(parsed.terms, where, order=order, limit=limit, offset=offset)
+    count, ranked = found.total, found.page
+    facets = _with_links(_facets(found.tallies, filters), filters, order)
     items = (
         InformationItem.objects.published()
         .with_live()

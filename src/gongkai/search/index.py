@@ -5,11 +5,16 @@ text, and the text of their PDF/.docx/.txt attachments) and one SearchEntry each
 and counts by. It is brought up to date after every commit that changes what the public sees
 (publishing.signals.public_changed), and ``gongkai reindex`` rebuilds it from scratch. The page of results
 shown is read from the published items themselves, so a stale row can never show something unpublished.
+
+Every transaction that changes the index also gives IndexGeneration a new token (first, so concurrent
+updates queue on that one row in the same order): that is how a process's in-memory copy of the entries
+(columns.py) learns that it must reload.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Iterator, Sequence
 
 from django.db import transaction
@@ -21,7 +26,7 @@ from gongkai.publishing.html import plain_text
 from gongkai.publishing.models import Attachment, InformationItem, Revision
 
 from . import backends, text
-from .models import Field, SearchEntry
+from .models import Field, IndexGeneration, SearchEntry
 
 logger = logging.getLogger(__name__)
 
@@ -126,11 +131,21 @@ def _field_values(title, number, summary, body, attachments) -> Iterator[tuple[i
     yield Field.ATTACHMENTS, attachments
 
 
+def new_generation() -> None:
+    """Mark the index as changed by this transaction (call inside it, before changing anything)."""
+    token = secrets.randbits(62)
+    if not IndexGeneration.objects.filter(pk=1).update(token=token):
+        IndexGeneration.objects.create(pk=1, token=token)
+
+
 def update_items(item_ids: Sequence[int]) -> None:
     """Make the index rows of these items match what is published now (remove the unpublished ones)."""
     ids = list(dict.fromkeys(item_ids))
+    if not ids:
+        return
     index = backends.current()
     with transaction.atomic():
+        new_generation()
         index.delete_items(ids)
         SearchEntry.objects.filter(item_id__in=ids).delete()
         _index_batch(ids, index)
@@ -146,6 +161,7 @@ def rebuild(*, progress=None) -> int:
     index = backends.current()
     done = 0
     with transaction.atomic():
+        new_generation()
         index.clear()
         SearchEntry.objects.all().delete()
         ids = list(_published().order_by("pk").values_list("pk", flat=True))

@@ -1,13 +1,17 @@
 """The search index rows. What they hold depends on the database (see backends.py):
 
 - SQLite: one row per (item, field), ``id = item_id * 8 + field``, ``norm`` = the normalised field text;
-  the FTS5 table ``search_fts`` (contentless, created by the migration) holds the bigram tokens under the
+  the FTS5 table ``search_fts`` (contentless, created by migration 0001) holds the bigram tokens under the
   same rowid, and ``norm`` lets a row be removed from it again.
-- PostgreSQL: one row per (item, field) as well; the column ``vector`` (tsvector of the set of tokens,
-  GIN-indexed; added by the migration) finds candidates and ``norm`` confirms terms longer than two
-  characters.
+- PostgreSQL: one row per (item, field) as well; the table ``search_vector (code = item_id * 8 + field,
+  vector)`` (created by migration 0003; a tsvector of the set of tokens, GIN-indexed) finds candidates
+  and ``norm`` confirms terms longer than two characters.
 
 Only published items have rows. The rows are derived data: ``gongkai reindex`` rebuilds them all.
+
+``IndexGeneration`` is one row whose token changes in the same transaction as every change of the index,
+so that a process holding a copy of the SearchEntry rows (columns.py) knows, with one cheap query, whether
+its copy is still the committed state.
 """
 
 from django.db import models
@@ -64,3 +68,20 @@ class SearchText(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}/{self.get_field_display()}"
+
+
+class IndexGeneration(models.Model):
+    """One row (id 1): ``token`` is a new random number in every transaction that changes the index.
+
+    Random rather than a counter: a transaction that changed the index and was rolled back must not leave
+    a process holding its uncommitted state under a number that the next committed change reuses."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    token = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("检索索引版本")
+        verbose_name_plural = _("检索索引版本")
+
+    def __str__(self) -> str:
+        return f"{self.token:x}"
