@@ -42,7 +42,7 @@ from gongkai.console.deadlines import DeadlineInfo
 from gongkai.orgs.constants import Role
 from gongkai.orgs.selectors import membership_for
 from gongkai.publishing.constants import ItemStatus, RevisionStatus
-from gongkai.publishing.exceptions import WorkflowError
+from gongkai.publishing.exceptions import WorkflowError, require
 from gongkai.publishing.html import sanitize_body
 from gongkai.publishing.signals import public_changed
 from gongkai.workdays.calendar import WorkdayCalendar
@@ -58,6 +58,7 @@ from .constants import (
     Disposition,
 )
 from .models import Comment, Consultation
+from .privacy import masked_text
 
 logger = logging.getLogger(__name__)
 
@@ -219,11 +220,6 @@ def sees_personal_data(user, consultation: Consultation) -> bool:
     )
 
 
-def _require(failures: list[str]) -> None:
-    if failures:
-        raise WorkflowError(failures)
-
-
 # --- masking personal data ---------------------------------------------------------------------------
 
 
@@ -262,17 +258,6 @@ def mask_address(value: str) -> str:
     if not value:
         return ""
     return value[: min(6, max(1, len(value) // 3))] + "****"
-
-
-def masked_text(text: str) -> str:
-    """The text with the personal data the detectors find (ID and card numbers, phones, e-mails) masked."""
-    from gongkai.review.scanner import apply_masks, scan_personal_data
-
-    try:
-        return apply_masks(text, scan_personal_data(text))
-    except ValueError:  # never expected: the findings come from this very text
-        logger.exception("masking a comment failed")
-        return "(内容含个人信息,已隐去)"
 
 
 def public_name(comment: Comment) -> str:
@@ -813,7 +798,7 @@ def create_consultation(
     complete (attachments, column) and send through review."""
     from gongkai.publishing import services as publishing
 
-    _require(draft_failures(user, organization, data.get("department")))
+    require(draft_failures(user, organization, data.get("department")))
     cleaned = _clean(organization, data)
     department = cleaned["department"]
     with transaction.atomic():
@@ -850,10 +835,10 @@ def update_consultation(*, user, consultation: Consultation, data: dict) -> Cons
 
     with transaction.atomic():
         consultation = _locked(consultation)
-        _require(handle_failures(user, consultation))
+        require(handle_failures(user, consultation))
         department = data.get("department")
         if department is not None and department.pk != consultation.department_id:
-            _require(draft_failures(user, consultation.organization, department))
+            require(draft_failures(user, consultation.organization, department))
         if consultation.status != ConsultationStatus.DRAFT or phase(consultation) == Phase.OPEN:
             raise WorkflowError("征求意见已经开始,不能再修改;如需延长期限,请使用“延长截止日期”。")
         cleaned = _clean(consultation.organization, data, current=consultation)
@@ -895,7 +880,7 @@ def extend_period(
     note = (note or "").strip()
     with transaction.atomic():
         consultation = _locked(consultation)
-        _require(handle_failures(user, consultation))
+        require(handle_failures(user, consultation))
         today = timezone.localdate()
         _sync(consultation, today, WorkdayCalendar())
         if consultation.status != ConsultationStatus.OPEN:
@@ -1102,7 +1087,7 @@ def moderate_comment(*, user, comment: Comment, approve: bool, note: str = "") -
         raise ValidationError({"note": f"审核说明不能超过{MAX_NOTE}字。"})
     with transaction.atomic():
         consultation = _locked(comment.consultation)
-        _require(handle_failures(user, consultation))
+        require(handle_failures(user, consultation))
         problem = _feedback_locked_failure(consultation)
         if problem:
             raise WorkflowError(problem)
@@ -1139,7 +1124,7 @@ def classify_comment(
         raise ValidationError({"reason": f"理由不能超过{MAX_REASON}字。"})
     with transaction.atomic():
         consultation = _locked(comment.consultation)
-        _require(handle_failures(user, consultation))
+        require(handle_failures(user, consultation))
         _sync(consultation, timezone.localdate(), WorkdayCalendar())
         if consultation.status == ConsultationStatus.OPEN or consultation.status == ConsultationStatus.DRAFT:
             raise WorkflowError("征求意见截止后才能认定采纳情况。")
@@ -1194,7 +1179,7 @@ def save_feedback_summary(*, user, consultation: Consultation, summary: str) -> 
         raise ValidationError({"feedback_summary": f"采纳情况说明不能超过{MAX_SUMMARY}字。"})
     with transaction.atomic():
         consultation = _locked(consultation)
-        _require(handle_failures(user, consultation))
+        require(handle_failures(user, consultation))
         _sync(consultation, timezone.localdate(), WorkdayCalendar())
         if consultation.status in (ConsultationStatus.DRAFT, ConsultationStatus.OPEN):
             raise WorkflowError("征求意见截止后才能填写采纳情况说明。")
@@ -1359,9 +1344,9 @@ def generate_feedback_report(*, user, consultation: Consultation) -> object:
 
     with transaction.atomic():
         consultation = _locked(consultation)
-        _require(handle_failures(user, consultation))
+        require(handle_failures(user, consultation))
         _sync(consultation, timezone.localdate(), WorkdayCalendar())
-        _require(report_failures(consultation))
+        require(report_failures(consultation))
         body = feedback_report_html(consultation)
         counts = feedback_counts(consultation)
         summary = (
@@ -1547,7 +1532,7 @@ def export_comments(*, user, consultation: Consultation) -> tuple[bytes, bool]:
     Returns (xlsx bytes, masked)."""
     from gongkai.core.excel import write_sheet
 
-    _require(handle_failures(user, consultation))
+    require(handle_failures(user, consultation))
     clear = sees_personal_data(user, consultation)
     comments = list(consultation.comments.order_by("created_at", "pk"))
     numbers = {c.pk: n for n, c in enumerate(comments, start=1)}

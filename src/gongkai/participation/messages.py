@@ -40,6 +40,7 @@ from gongkai.workdays.calendar import Deadline, WorkdayCalendar
 
 from .constants import DEFAULT_MESSAGE_WORKDAYS, MESSAGE_HARD_LIMIT_MONTHS, MessageKind, MessageStatus
 from .models import MAX_MESSAGE_WORKDAYS, Message, MessagePolicy
+from .privacy import masked_text
 
 logger = logging.getLogger(__name__)
 
@@ -688,9 +689,7 @@ def masked_name(name: str) -> str:
 
 def public_text(text: str) -> str:
     """The writer's words with phone numbers, ID and card numbers and e-mails masked."""
-    from gongkai.review.scanner import apply_masks, scan_personal_data
-
-    return apply_masks(text, scan_personal_data(text))
+    return masked_text(text)
 
 
 def public_messages(organization) -> QuerySet:
