@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from gongkai.console.access import ConsoleForbidden, console_view
+from gongkai.console.replies import error_messages
 from gongkai.core import throttle
 from gongkai.portal.links import attachment_url, item_url
 from gongkai.portal.site import site_for
@@ -505,8 +506,7 @@ def console_extend(request, pk):
         _apply(form, exc)
         return _console_detail(request, consultation, status=400, extend_form=form)
     except WorkflowError as exc:
-        for reason in exc.reasons:
-            messages.error(request, reason)
+        error_messages(request, exc.reasons)
         return _back(consultation)
     messages.success(request, f"截止日期已延长至{form.cleaned_data['closes_on']:%Y-%m-%d}。")
     return _back(consultation)
@@ -539,8 +539,7 @@ def comment_moderate(request, pk, comment_pk):
         _apply(form, exc)
         return _console_detail(request, consultation, status=400, bound=bound)
     except WorkflowError as exc:
-        for reason in exc.reasons:
-            messages.error(request, reason)
+        error_messages(request, exc.reasons)
         return _back(consultation, f"comment-{comment.pk}")
     messages.success(request, "已审核该意见。")
     return _back(consultation, f"comment-{comment.pk}")
@@ -568,8 +567,7 @@ def comment_classify(request, pk, comment_pk):
         _apply(form, exc)
         return _console_detail(request, consultation, status=400, bound=bound)
     except WorkflowError as exc:
-        for reason in exc.reasons:
-            messages.error(request, reason)
+        error_messages(request, exc.reasons)
         return _back(consultation, f"comment-{comment.pk}")
     messages.success(request, "已认定采纳情况。")
     return _back(consultation, f"comment-{comment.pk}")
@@ -590,8 +588,7 @@ def feedback_summary(request, pk):
         _apply(form, exc)
         return _console_detail(request, consultation, status=400, summary_form=form)
     except WorkflowError as exc:
-        for reason in exc.reasons:
-            messages.error(request, reason)
+        error_messages(request, exc.reasons)
         return _back(consultation, "feedback")
     messages.success(request, "已保存采纳情况说明。")
     return _back(consultation, "feedback")
@@ -608,8 +605,7 @@ def feedback_report(request, pk):
             messages.error(request, message)
         return _back(consultation, "feedback")
     except WorkflowError as exc:
-        for reason in exc.reasons:
-            messages.error(request, reason)
+        error_messages(request, exc.reasons)
         return _back(consultation, "feedback")
     messages.success(
         request,

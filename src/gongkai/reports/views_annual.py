@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from gongkai.console.access import ConsoleForbidden, console_view
+from gongkai.console.replies import error_messages
 from gongkai.publishing.exceptions import WorkflowError
 from gongkai.publishing.models import InformationItem, Topic
 
@@ -168,8 +169,7 @@ def annual_year(request, year: str):
         )
         return _page(request, year_number, report, values=values, errors=exc.message_dict, status=400)
     except WorkflowError as exc:
-        for reason in exc.reasons:
-            messages.error(request, reason)
+        error_messages(request, exc.reasons)
         return _page(request, year_number, report, values=values, status=409)
     messages.success(request, f"{year_number}年度报告已保存。")
     return redirect(reverse("reports:annual_year", args=[year_number]))
@@ -213,8 +213,7 @@ def annual_publish(request, year: str):
     try:
         item = annual.generate_publication(user=request.user, report=report, topic=topic)
     except WorkflowError as exc:
-        for reason in exc.reasons:
-            messages.error(request, reason)
+        error_messages(request, exc.reasons)
         return redirect(back)
     except ValidationError as exc:
         for message in exc.messages:
