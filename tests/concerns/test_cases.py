@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from gongkai.audit.models import AuditEvent
@@ -413,6 +414,68 @@ def test_after_the_watch_window_a_closed_case_takes_no_new_mentions():
     assert case not in services.grouping_candidates(staff.org, later)
     with pytest.raises(ValidationError, match="已过持续监测期"):
         services.add_mentions(case, [make_mention(staff.org)], now=later)
+
+
+def test_many_cases_join_at_once_in_a_fixed_number_of_statements(django_assert_max_num_queries):
+    """The pipeline joins a batch's mentions to all its cases in one call: each case gets its mentions,
+    count, latest time, categories and timeline line, whatever the number of cases."""
+    staff = make_staff()
+    cases = [make_case(staff, detected_at=hours_ago(3)) for _ in range(6)]
+    later = timezone.now()
+    joins = {
+        case.pk: [make_mention(staff.org, detected_at=later, categories=["emergency"]) for _ in range(n + 1)]
+        for n, case in enumerate(cases)
+    }
+    with django_assert_max_num_queries(6):  # lock, read, move, counters, timeline (+ a savepoint-free atomic)
+        joined = services.join_cases(joins, now=later)
+    assert [c.pk for c in joined] == [c.pk for c in cases]
+    for n, case in enumerate(cases):
+        case.refresh_from_db()
+        assert case.mention_count == 1 + n + 1
+        assert case.last_mention_at == later
+        assert "emergency" in case.categories
+        assert set(case.mentions.values_list("pk", flat=True)) >= {m.pk for m in joins[case.pk]}
+        event = case.events.get(kind="mentions")
+        assert event.text == f"新增相关信息 {n + 1} 条" and event.data == {"count": n + 1}
+
+
+def test_joining_mentions_already_in_the_case_does_not_count_them_twice():
+    staff = make_staff()
+    case = make_case(staff, mentions=2)
+    services.join_cases({case.pk: list(case.mentions.all())})
+    case.refresh_from_db()
+    assert case.mention_count == 2
+
+
+def test_a_batch_reopens_a_closed_case_and_joins_an_open_one_together():
+    staff = make_staff()
+    closed = _closed_case(staff)
+    open_ = make_case(staff)
+    Notification.objects.all().delete()
+    later = timezone.now() + datetime.timedelta(days=3)
+    services.join_cases(
+        {closed.pk: [make_mention(staff.org)], open_.pk: [make_mention(staff.org)]}, now=later
+    )
+    closed.refresh_from_db()
+    open_.refresh_from_db()
+    assert closed.status == CaseStatus.MONITORING and closed.reopened_count == 1
+    assert open_.status == CaseStatus.NEW and open_.mention_count == 2
+    assert AuditEvent.objects.filter(action="concerns.case_reopened", object_id=str(closed.pk)).count() == 1
+    assert Notification.objects.filter(kind="concerns.case_reopened").exists()
+
+
+def test_a_case_past_its_watch_window_refuses_the_whole_batch():
+    staff = make_staff()
+    closed = _closed_case(staff)
+    open_ = make_case(staff)
+    mention = make_mention(staff.org)
+    later = timezone.now() + datetime.timedelta(days=8)
+    with pytest.raises(ValidationError, match="已过持续监测期"), transaction.atomic():
+        services.join_cases({open_.pk: [mention], closed.pk: [make_mention(staff.org)]}, now=later)
+    open_.refresh_from_db()
+    mention.refresh_from_db()
+    assert open_.mention_count == 1 and mention.case_id is None
+    assert not open_.events.filter(kind="mentions").exists()
 
 
 def test_moving_a_mention_to_a_new_case():

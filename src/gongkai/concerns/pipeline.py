@@ -668,8 +668,10 @@ def _group(organization, items: list[_Item], *, now, actor, result: IngestResult
         joined_by[item.key] = target
 
     updates: list[_Profile] = []
-    for profile in touched.values():
-        case = services.add_mentions(Case(pk=profile.pk), [i.mention for i in profile.items], now=now)
+    joined = services.join_cases(
+        {profile.pk: [i.mention for i in profile.items] for profile in touched.values()}, now=now
+    )
+    for profile, case in zip(touched.values(), joined, strict=True):
         result.cases_joined.append(case)
         profile.stamp, profile.items = (case.created_at, case.mention_count), []
         updates.append(profile)

@@ -181,45 +181,101 @@ def add_mentions(case: Case, mentions: Iterable[Mention], *, now: datetime.datet
     mentions = list(mentions)
     if not mentions:
         return case
+    return join_cases({case.pk: mentions}, now=now)[0]
+
+
+def _write_rows(model, fields: list[str], rows: list[tuple]) -> None:
+    """UPDATE `fields` of many rows of `model` with one prepared statement: each row is the fields' values
+    then the primary key. (The ORM's bulk_update builds a CASE per field and row: for the few rows of a
+    batch it costs some 15 ms of CPU to compile, the statements here some 0.1 ms to run.)"""
+    from django.db import connection
+
+    columns = [model._meta.get_field(f) for f in fields]
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} SET "  # noqa: S608
+        + ", ".join(f"{quote(c.column)} = %s" for c in columns)
+        + f" WHERE {quote(model._meta.pk.column)} = %s"
+    )
+    prepared = [
+        [*(c.get_db_prep_save(v, connection) for c, v in zip(columns, row[:-1], strict=True)), row[-1]]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, prepared)
+
+
+def join_cases(joins: dict[int, Iterable[Mention]], *, now: datetime.datetime | None = None) -> list[Case]:
+    """Mentions join cases — many cases at once, as a batch of the pipeline needs — in a fixed number of
+    statements: the cases locked in one query (in key order, so two batches cannot deadlock), the
+    mentions moved in one UPDATE, the counters written in one, the timeline lines inserted in one. A closed
+    case inside its watch window reopens (回温, R7), with its audit event and announcement; one past it
+    refuses, and the whole call with it. Returns the cases in the order of `joins`."""
+    joins = {pk: list(mentions) for pk, mentions in joins.items()}
+    joins = {pk: mentions for pk, mentions in joins.items() if mentions}
+    if not joins:
+        return []
     now = now or timezone.now()
-    # No savepoint: the pipeline calls this for many cases inside its own transaction, and a failure
-    # here must undo the whole batch anyway.
+    # No savepoint: the pipeline calls this inside its own transaction, and a failure here must undo the
+    # whole batch anyway.
     with transaction.atomic(savepoint=False):
-        case = _locked(case)
-        moved = Mention.objects.filter(pk__in=[m.pk for m in mentions]).exclude(case=case).update(case=case)
-        for m in mentions:
-            m.case = case
-        case.mention_count += moved
-        case.last_mention_at = max(
-            [case.last_mention_at or case.detected_at, *(m.detected_at for m in mentions)]
-        )
-        categories = set(case.categories)
-        for m in mentions:
-            categories.update(m.categories)
-        case.categories = in_category_order(categories)
-        fields = ["mention_count", "last_mention_at", "categories"]
-        if case.status == CaseStatus.CLOSED:
-            if case.watch_until is None or case.watch_until < now:
-                raise ValidationError("该事件已过持续监测期,新信息应另立事件。")
-            case.status = CaseStatus.MONITORING
-            case.reopened_count += 1
-            case.closed_at = None
-            fields += ["status", "reopened_count", "closed_at"]
-            case.save(update_fields=fields)
-            _event(case, "reopened", f"办结后出现新的相关信息 {len(mentions)} 条,事件重新打开(回温)", at=now)
-            _audit("concerns.case_reopened", case, None, mentions=len(mentions))
+        cases = {
+            c.pk: c for c in Case.objects.select_for_update().filter(pk__in=sorted(joins)).order_by("pk")
+        }
+        missing = set(joins) - set(cases)
+        if missing:
+            raise Case.DoesNotExist(f"cases {sorted(missing)} do not exist")
+        pks = [m.pk for mentions in joins.values() for m in mentions]
+        current = dict(Mention.objects.filter(pk__in=pks).values_list("pk", "case_id"))
+        moving = {pk: [m.pk for m in mentions if current.get(m.pk) != pk] for pk, mentions in joins.items()}
+        moving = {pk: ids for pk, ids in moving.items() if ids}
+        if moving:
+            _write_rows(
+                Mention,
+                ["case_id"],
+                [(pk, mention) for pk, ids in moving.items() for mention in ids],
+            )
+        events, reopened = [], []
+        for pk, mentions in joins.items():
+            case = cases[pk]
+            for m in mentions:
+                m.case = case
+            case.mention_count += len(moving.get(pk, ()))
+            case.last_mention_at = max(
+                [case.last_mention_at or case.detected_at, *(m.detected_at for m in mentions)]
+            )
+            categories = set(case.categories)
+            for m in mentions:
+                categories.update(m.categories)
+            case.categories = in_category_order(categories)
+            if case.status == CaseStatus.CLOSED:
+                if case.watch_until is None or case.watch_until < now:
+                    raise ValidationError("该事件已过持续监测期,新信息应另立事件。")
+                case.status = CaseStatus.MONITORING
+                case.reopened_count += 1
+                case.closed_at = None
+                reopened.append((case, len(mentions)))
+                text = f"办结后出现新的相关信息 {len(mentions)} 条,事件重新打开(回温)"
+                events.append(CaseEvent(case=case, kind="reopened", text=text, at=now, data={}))
+            else:
+                text = f"新增相关信息 {len(mentions)} 条"
+                events.append(
+                    CaseEvent(case=case, kind="mentions", text=text, at=now, data={"count": len(mentions)})
+                )
+        fields = ["mention_count", "last_mention_at", "categories", "status", "reopened_count", "closed_at"]
+        _write_rows(Case, fields, [(*(getattr(cases[pk], f) for f in fields), pk) for pk in joins])
+        CaseEvent.objects.bulk_create(events)
+        for case, count in reopened:
+            _audit("concerns.case_reopened", case, None, mentions=count)
             _announce(
                 case,
                 kind="concerns.case_reopened",
                 title=f"舆情回温:{case.title}",
-                text=f"办结后又出现 {len(mentions)} 条相关信息,事件已重新打开,请继续处置。",
+                text=f"办结后又出现 {count} 条相关信息,事件已重新打开,请继续处置。",
                 leaders=True,
                 urgent=True,
             )
-        else:
-            case.save(update_fields=fields)
-            _event(case, "mentions", f"新增相关信息 {len(mentions)} 条", at=now, count=len(mentions))
-    return case
+    return [cases[pk] for pk in joins]
 
 
 # ---------------------------------------------------------------------------------------------------
