@@ -296,3 +296,35 @@ def test_views_are_buffered_and_written_together(client, published, settings, mo
     assert view_counter.flush() == 2
     published.refresh_from_db()
     assert published.view_count == 2
+
+
+def test_a_cached_item_page_costs_one_small_query(
+    client, published, settings, monkeypatch, django_assert_num_queries
+):
+    """The usual request: the published item's stamp (key, lock version, count) in one indexed read, then
+    the page from the cache; the full lookup runs only when the page is not cached."""
+    import time
+
+    from gongkai.publishing import view_counter
+
+    settings.GONGKAI_VIEW_FLUSH_SECONDS = 3600
+    view_counter.flush()
+    monkeypatch.setattr(view_counter, "_last_flush", time.monotonic())
+    page(client, published)  # renders and caches
+    with django_assert_num_queries(1) as captured:
+        html = page(client, published).content.decode()
+    assert "JOIN" not in captured.captured_queries[0]["sql"].upper()
+    assert "浏览次数:2" in html and published.live_revision.title in html
+    assert view_counter.flush() == 2
+
+
+def test_a_cached_page_is_not_served_once_the_item_is_no_longer_published(client, staff, settings):
+    """The stamp is read for published items only: a withdrawn item's cached page is never served, even
+    if nothing told the cache (here the status is changed behind the services' back)."""
+    item = make_published(staff, title="撤回前已缓存的通知")
+    url = f"/xxgk/items/{item.index_number}/"
+    assert client.get(url).status_code == 200
+    InformationItem.objects.filter(pk=item.pk).update(status="withdrawn")
+    assert client.get(url).status_code == 410
+    InformationItem.objects.filter(pk=item.pk).update(status="draft")
+    assert client.get(url).status_code == 404

@@ -107,7 +107,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections are kept like PostgreSQL's (opening one runs the three PRAGMAs below: a millisecond a
+    # request for a cached public page, bench/RESULTS.md); CONN_HEALTH_CHECKS drops a broken one.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

@@ -34,13 +34,19 @@ def bump(**kwargs) -> None:
 
 
 def key(host: str, item) -> str:
-    return (
-        f"gongkai:portal:item:{version()}:{timezone.localdate():%Y%m%d}:{item.pk}:{item.lock_version}:{host}"
-    )
+    return key_for(host, item.pk, item.lock_version)
+
+
+def key_for(host: str, pk: int, lock_version: int) -> str:
+    return f"gongkai:portal:item:{version()}:{timezone.localdate():%Y%m%d}:{pk}:{lock_version}:{host}"
 
 
 def get(host: str, item) -> str | None:
     return cache.get(key(host, item))
+
+
+def get_for(host: str, pk: int, lock_version: int) -> str | None:
+    return cache.get(key_for(host, pk, lock_version))
 
 
 def put(host: str, item, html: str) -> None:

@@ -756,3 +756,8 @@ def abolish(
 def record_view(item: InformationItem) -> int:
     """Count a public view (buffered, see view_counter); returns the views not yet in ``item.view_count``."""
     return view_counter.record(item.pk)
+
+
+def record_view_of(item_id: int) -> int:
+    """`record_view` by the item's key (the cached item page has no item object)."""
+    return view_counter.record(item_id)
