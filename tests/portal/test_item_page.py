@@ -262,7 +262,7 @@ def test_scripts_in_the_body_never_reach_the_page(client, staff):
 def test_the_item_page_is_cached_but_counts_every_view_and_follows_changes(
     client, staff, django_capture_on_commit_callbacks
 ):
-    from gongkai.portal import page_cache
+    from gongkai.portal import page_cache, selectors
     from gongkai.publishing import services as publishing
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -270,7 +270,8 @@ def test_the_item_page_is_cached_but_counts_every_view_and_follows_changes(
     url = f"/xxgk/items/{item.index_number}/"
     first = client.get(url).content.decode()
     assert "浏览次数:1" in first
-    assert page_cache.get("testserver", InformationItem.objects.get(pk=item.pk)) is not None
+    stamp = selectors.published_stamp(item.index_number)
+    assert page_cache.get_item("testserver", stamp) is not None
     second = client.get(url).content.decode()
     assert "浏览次数:2" in second and page_cache.VIEWS_MARKER not in second
     with django_capture_on_commit_callbacks(execute=True):

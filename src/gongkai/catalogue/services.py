@@ -9,6 +9,7 @@ from django.db import transaction
 
 from gongkai.audit import services as audit_services
 from gongkai.orgs.models import Department, Organization
+from gongkai.publishing.signals import next_generation
 
 from . import excel
 from .constants import ColumnKind, UpdateFrequency
@@ -39,6 +40,7 @@ def load_default_catalogue(organization: Organization, *, actor=None) -> int:
     """Create the entries of the default catalogue the organisation lacks (by code); never deletes or
     renames. Returns how many were created."""
     _lock(organization)
+    next_generation()
     existing = {e.code: e for e in CatalogueEntry.objects.filter(organization=organization)}
     departments: dict[str, Department | None] = {}
     created = []
@@ -219,6 +221,7 @@ def import_excel(organization: Organization, file, *, actor) -> ImportResult:
         return ImportResult(errors=[rejected.message])
     with transaction.atomic():
         _lock(organization)
+        next_generation()  # cached public pages show the catalogue as imported (nothing if it is refused)
         plans, existing, parent_of, errors = _validate(organization, rows)
         if errors:
             return ImportResult(errors=errors)

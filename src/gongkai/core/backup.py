@@ -79,6 +79,7 @@ SEEDED_MODELS = frozenset(
         "review.dictionary",
         "review.term",
         "review.dictionaryversion",
+        "publishing.publicgeneration",
     }
 )
 

@@ -78,11 +78,13 @@ def item_for_public(index_number: str) -> ItemLookup:
 
 @dataclass(frozen=True)
 class PublishedStamp:
-    """What serving a cached item page needs: the item's key, its lock version and its view count."""
+    """What serving a cached item page needs: the item's key, lock version and view count, and the public
+    generation (`publishing.signals.generation`)."""
 
     pk: int
     lock_version: int
     view_count: int
+    generation: int
 
 
 def published_stamp(index_number: str) -> PublishedStamp | None:
@@ -93,15 +95,21 @@ def published_stamp(index_number: str) -> PublishedStamp | None:
     ORM cost more CPU than the rest of such a request."""
     from django.db import connection
 
+    from gongkai.publishing.models import PublicGeneration
+
     table = connection.ops.quote_name(InformationItem._meta.db_table)
+    generations = connection.ops.quote_name(PublicGeneration._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, lock_version, view_count FROM {table} "  # noqa: S608 — names from the model
-            "WHERE index_number = %s AND status = %s AND live_revision_id IS NOT NULL",
+            f"SELECT id, lock_version, view_count, (SELECT token FROM {generations} WHERE id = 1) "  # noqa: S608
+            f"FROM {table} WHERE index_number = %s AND status = %s AND live_revision_id IS NOT NULL",
             [index_number, ItemStatus.PUBLISHED.value],
         )
         row = cursor.fetchone()
-    return PublishedStamp(*row) if row else None
+    if row is None:
+        return None
+    pk, lock_version, view_count, generation = row
+    return PublishedStamp(pk, lock_version, view_count, int(generation or 0))
 
 
 def live_attachments(item: InformationItem) -> list[Attachment]:

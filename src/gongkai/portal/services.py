@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils import timezone
 
 from gongkai.publishing.html import sanitize_body
+from gongkai.publishing.signals import next_generation
 
 from .models import PortalPage
 
@@ -20,5 +22,7 @@ def prepare_page(page: PortalPage, *, user) -> PortalPage:
 def save_page(page: PortalPage, *, user) -> PortalPage:
     prepare_page(page, user=user)
     page.full_clean()
-    page.save()
+    with transaction.atomic():
+        page.save()
+        next_generation()  # cached public pages show the new text at once
     return page

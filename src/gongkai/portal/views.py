@@ -51,6 +51,7 @@ def _listing(request: HttpRequest) -> dict:
 
 
 @require_safe
+@page_cache.cached_page()
 def home(request: HttpRequest) -> HttpResponse:
     context = _listing(request)
     context["breadcrumbs"] = [(_("首页"), None)]
@@ -58,6 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@page_cache.cached_page()
 def xxgk_home(request: HttpRequest) -> HttpResponse:
     context = _listing(request)
     site = context["site"]
@@ -79,6 +81,7 @@ def xxgk_home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@page_cache.cached_page()
 def item_list(request: HttpRequest) -> HttpResponse:
     """The list page: published items narrowed by catalogue entry, topic, year, validity, publisher and
     a title keyword; bad values are ignored with a message."""
@@ -124,6 +127,7 @@ def _page_number(value: str | None) -> int:
 
 
 @require_safe
+@page_cache.cached_page(search=True)
 def search(request: HttpRequest) -> HttpResponse:
     """全站检索: every published item containing all the words typed, with the list page's filters,
     facets, highlighted snippets, and relevance or date order."""
@@ -256,7 +260,7 @@ def item_detail(request: HttpRequest, index_number: str) -> HttpResponse:
     host = request.get_host()
     # The usual case first: a published item whose page is cached, found with one small read.
     stamp = selectors.published_stamp(index_number)
-    html = page_cache.get_for(host, stamp.pk, stamp.lock_version) if stamp is not None else None
+    html = page_cache.get_item(host, stamp) if stamp is not None else None
     if html is not None:
         views = stamp.view_count + (services.record_view_of(stamp.pk) if counted else 0)
         return HttpResponse(html.replace(page_cache.VIEWS_MARKER, str(views)))
@@ -265,13 +269,11 @@ def item_detail(request: HttpRequest, index_number: str) -> HttpResponse:
         return item
     if counted:
         item.view_count += services.record_view(item)  # the count including this view, not read again
-    html = page_cache.get(host, item)
-    if html is None:
-        count, item.view_count = item.view_count, page_cache.VIEWS_MARKER
-        rendered = render(request, "portal/item.html", _item_context(request, item))
-        item.view_count = count
-        html = rendered.content.decode()
-        page_cache.put(host, item, html)
+    count, item.view_count = item.view_count, page_cache.VIEWS_MARKER
+    html = render(request, "portal/item.html", _item_context(request, item)).content.decode()
+    item.view_count = count
+    if stamp is not None and (stamp.pk, stamp.lock_version) == (item.pk, item.lock_version):
+        page_cache.put_item(host, stamp, html)
     return HttpResponse(html.replace(page_cache.VIEWS_MARKER, str(item.view_count)))
 
 

@@ -362,6 +362,17 @@ class Counter(models.Model):
         return f"{self.key}/{self.year}: {self.value}"
 
 
+class PublicGeneration(models.Model):
+    """One row (pk 1) whose token changes inside the transaction of every change the public sees of an
+    item (`signals.announce_public_change`). Caches of public pages key on it: a page cached before a
+    change is never served after it commits, in any process, whatever cache backend is configured."""
+
+    token = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.token)
+
+
 class ApprovalForm(models.Model):
     """《政府信息公开审批表》(P5): generated from the review record, registered and archived."""
 

@@ -18,8 +18,32 @@ logger = logging.getLogger(__name__)
 public_changed = Signal()  # kwargs: item_id: int
 
 
+def generation() -> int:
+    """The token of `models.PublicGeneration` as this connection sees it (0 before the first change)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT token FROM publishing_publicgeneration WHERE id = 1")
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def next_generation() -> None:
+    from django.db import connection
+
+    from .models import PublicGeneration
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE publishing_publicgeneration SET token = token + 1 WHERE id = 1")
+        updated = cursor.rowcount
+    if not updated:  # the row is made by a migration; a flushed test database has none
+        PublicGeneration.objects.get_or_create(pk=1, defaults={"token": 1})
+
+
 def announce_public_change(item_id: int) -> None:
-    """Send ``public_changed`` for an item once the current transaction commits (at once outside one)."""
+    """Give the public generation a new token in this transaction, and send ``public_changed`` for the
+    item once the transaction commits (at once outside one)."""
+    next_generation()
 
     def send() -> None:
         for receiver, result in public_changed.send_robust(sender=None, item_id=item_id):
