@@ -154,7 +154,7 @@ def test_enrolment_needs_the_current_code(staff):
 
     assert totp.enrol(user, secret=secret, code=totp.code_at(secret, totp.step_at()))
     user.refresh_from_db()
-    assert totp.is_enrolled(user) and user.totp_secret == secret
+    assert totp.is_enrolled(user) and totp.secret_of(user) == secret
     event = AuditEvent.objects.get(action="orgs.account.totp_enrolled")
     assert event.actor_id == user.pk and event.object_id == str(user.pk)
     assert event.organization_id == staff.org.pk

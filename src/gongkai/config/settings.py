@@ -34,6 +34,9 @@ if not SECRET_KEY:
         _key_file.write_text(secrets.token_urlsafe(64))
         _key_file.chmod(0o600)
     SECRET_KEY = _key_file.read_text().strip()
+# Keys encrypting secrets in the database (TOTP secrets; gongkai.orgs.field_keys): comma-separated Fernet
+# keys, the first encrypts, all decrypt. Empty: a key derived from SECRET_KEY (docs/operations.md).
+GONGKAI_FIELD_KEYS = [k.strip() for k in os.environ.get("GONGKAI_FIELD_KEYS", "").split(",") if k.strip()]
 ALLOWED_HOSTS = [h for h in os.environ.get("GONGKAI_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("GONGKAI_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 

@@ -100,7 +100,12 @@ def login_code(request):
     form = CodeForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid() and totp.verify(user, form.cleaned_data["code"]):
+        try:
+            passed = form.is_valid() and totp.verify(user, form.cleaned_data["code"])
+        except totp.SecretUnreadable as exc:  # fails closed: no code can log in
+            passed = False
+            form.add_error("code", str(exc))
+        if passed:
             accounts.complete_login(request, user, mfa=accounts.MFA_PASSED)
             return redirect(next_url)
         if form.is_valid():
@@ -182,11 +187,7 @@ def password_change(request):
 
 
 def _offered_secret(request) -> str:
-    secret = request.session.get(accounts.ENROL_SECRET_KEY)
-    if not secret:
-        secret = totp.generate_secret()
-        request.session[accounts.ENROL_SECRET_KEY] = secret
-    return secret
+    return accounts.offered_secret(request)  # kept encrypted in the session
 
 
 @account_view

@@ -26,10 +26,10 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import SESSION_KEY, get_user_model, login
 from django.core import signing
 
-from . import passwords, totp
+from . import field_keys, passwords, totp
 from .backends import organization_ids_of
 
 PENDING_KEY = "gongkai_login_pending"
@@ -130,6 +130,32 @@ def enrolled_now(request) -> None:
     request.session.pop(ENROL_SECRET_KEY, None)
     request.session[MFA_KEY] = MFA_PASSED
     request.session.cycle_key()
+
+
+def _enrolment_context(session) -> str:
+    return f"orgs.enrolment:{session.get(SESSION_KEY, '')}"
+
+
+def offered_secret_in(session) -> str:
+    """The secret ``session`` offers for enrolment ("" if none, or unreadable: offered before the keys
+    changed or before secrets were encrypted)."""
+    stored = session.get(ENROL_SECRET_KEY)
+    try:
+        return field_keys.decrypt(stored, context=_enrolment_context(session)) if stored else ""
+    except field_keys.Unreadable:
+        return ""
+
+
+def offered_secret(request) -> str:
+    """The secret offered for enrolment in this session, made once and kept there until confirmed,
+    encrypted like the stored ones (sessions are database rows too)."""
+    secret = offered_secret_in(request.session)
+    if not secret:
+        secret = totp.generate_secret()
+        request.session[ENROL_SECRET_KEY] = field_keys.encrypt(
+            secret, context=_enrolment_context(request.session)
+        )
+    return secret
 
 
 def password_changed_now(request) -> None:

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from .constants import DepartmentKind, Role
@@ -101,13 +102,15 @@ class User(AbstractUser):
         editable=False,
         help_text=_("密码由管理员设置或重置后,本人下次登录须先修改密码。"),
     )
-    # The TOTP secret (base32). Stored as is: `cryptography` is not a dependency, and a key kept next to
-    # the database would not protect it. It is never shown again after enrolment.
-    totp_secret = models.CharField(_("两步验证密钥"), max_length=64, blank=True, editable=False)
+    # The TOTP secret, encrypted (gongkai.orgs.field_keys: "fernet:" + token; the key is not in the
+    # database). Read it with gongkai.orgs.totp.secret_of; it is never shown again after enrolment.
+    totp_secret = models.CharField(_("两步验证密钥(密文)"), max_length=255, blank=True, editable=False)
     totp_confirmed_at = models.DateTimeField(_("两步验证启用时间"), null=True, blank=True, editable=False)
     totp_last_step = models.BigIntegerField(
         _("最近使用的验证码时间步"), null=True, blank=True, editable=False
     )
+    # Mixed into the session HMAC: a new value ends every session of the account (gongkai.orgs.sessions).
+    session_stamp = models.CharField(_("会话标记"), max_length=32, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("用户")
@@ -119,6 +122,19 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.username
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django's HMAC of the password hash (what ends sessions at a password change), with the session
+        # stamp when there is one (what ends them when the second factor is reset). Accounts without a
+        # stamp keep Django's value, so this code ended no session when it was deployed.
+        if not self.session_stamp:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "gongkai.orgs.models.User.session_auth_hash",
+            f"{self.password}\x00{self.session_stamp}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def set_password(self, raw_password):
         super().set_password(raw_password)

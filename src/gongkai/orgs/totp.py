@@ -6,7 +6,13 @@ earlier one is refused (a code seen over someone's shoulder cannot be replayed).
 Optional for everyone, required for holders of an administrator role (system, security, audit
 administrator) and for superusers (``required_for``). The secret is generated here, shown once during
 enrolment (as text and as an ``otpauth://`` URI) and kept in ``User.totp_secret`` after the person has
-confirmed it with a code. The security administrator resets a lost second factor from the admin.
+confirmed it with a code, encrypted (``gongkai.orgs.field_keys``): the column holds a Fernet token, and
+``secret_of`` decrypts it when a code is checked. A token no key authenticates (changed in the database,
+or its key removed too early) refuses every code with ``SecretUnreadable`` (a Chinese message, audited):
+the login fails closed and the security administrator resets the factor.
+
+The security administrator resets a lost second factor from the admin; that, and the person turning
+their own factor off, ends every other session of the account (``gongkai.orgs.sessions``).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
 import struct
 import time
@@ -25,8 +32,12 @@ from django.utils import timezone
 
 from gongkai.audit import services as audit
 
+from . import field_keys
 from .backends import holds_admin_role
 from .models import User
+from .sessions import end_sessions
+
+logger = logging.getLogger(__name__)
 
 DIGITS = 6
 PERIOD = 30  # seconds
@@ -34,6 +45,17 @@ WINDOW = 1  # steps accepted either side of the current one
 SECRET_BYTES = 20  # 160 bits, as RFC 4226 recommends for HMAC-SHA1
 
 ADMIN_REQUIRED = "管理员账号必须启用两步验证。"
+UNREADABLE = (
+    "无法读取本账号的两步验证密钥(数据可能被改动,或服务器的加密密钥配置有误),动态验证码无法核对。"
+    "请联系本机构安全管理员重置两步验证。"
+)
+
+
+class SecretUnreadable(Exception):
+    """The stored secret cannot be decrypted: no code is accepted. ``str()`` is the Chinese message."""
+
+    def __init__(self, message: str = UNREADABLE):
+        super().__init__(message)
 
 
 # --- the algorithm ------------------------------------------------------------------------------------
@@ -109,6 +131,19 @@ def grouped(secret: str) -> str:
 # --- accounts -------------------------------------------------------------------------------------------
 
 
+def secret_context(user_pk) -> str:
+    """What a stored secret is bound to: this column of this account (migration orgs/0007 uses it too)."""
+    return f"orgs.user.totp_secret:{user_pk}"
+
+
+def secret_of(user) -> str:
+    """The clear secret of an account ("" if none); ``SecretUnreadable`` if it cannot be decrypted."""
+    try:
+        return field_keys.decrypt(user.totp_secret, context=secret_context(user.pk))
+    except field_keys.Unreadable as exc:
+        raise SecretUnreadable from exc
+
+
 def is_enrolled(user) -> bool:
     return bool(user.totp_secret) and user.totp_confirmed_at is not None
 
@@ -130,8 +165,9 @@ def enrol(user, *, secret: str, code, request=None) -> bool:
     if step is None:
         return False
     now = timezone.now()
+    stored = field_keys.encrypt(secret, context=secret_context(user.pk))
     with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(totp_secret=secret, totp_confirmed_at=now, totp_last_step=step)
+        User.objects.filter(pk=user.pk).update(totp_secret=stored, totp_confirmed_at=now, totp_last_step=step)
         audit.record(
             action="orgs.account.totp_enrolled",
             actor=user,
@@ -140,12 +176,14 @@ def enrol(user, *, secret: str, code, request=None) -> bool:
             data={"required": required_for(user)},
             request=request,
         )
-    user.totp_secret, user.totp_confirmed_at, user.totp_last_step = secret, now, step
+    user.totp_secret, user.totp_confirmed_at, user.totp_last_step = stored, now, step
     return True
 
 
 def verify(user, code) -> bool:
-    """Check a login code and consume its step (the same code, or an older one, is refused after)."""
+    """Check a login code and consume its step (the same code, or an older one, is refused after).
+
+    ``SecretUnreadable`` if the stored secret cannot be decrypted (recorded in the audit log)."""
     with transaction.atomic():
         row = (
             User.objects.select_for_update()
@@ -155,12 +193,30 @@ def verify(user, code) -> bool:
         )
         if row is None or not row["totp_secret"] or row["totp_confirmed_at"] is None:
             return False
-        step = match_step(row["totp_secret"], code, after_step=row["totp_last_step"])
-        if step is None:
-            return False
-        User.objects.filter(pk=user.pk).update(totp_last_step=step)
+        try:
+            secret = field_keys.decrypt(row["totp_secret"], context=secret_context(user.pk))
+        except field_keys.Unreadable:
+            secret = None
+        if secret is not None:
+            step = match_step(secret, code, after_step=row["totp_last_step"])
+            if step is None:
+                return False
+            User.objects.filter(pk=user.pk).update(totp_last_step=step)
+    if secret is None:
+        _unreadable(user)
+        raise SecretUnreadable
     user.totp_last_step = step
     return True
+
+
+def _unreadable(user) -> None:
+    logger.error("TOTP secret of user %s cannot be decrypted (changed, or its key is gone)", user.pk)
+    audit.record(
+        action="orgs.account.totp_unreadable",
+        target=user,
+        organization=_organization(user),
+        data={"field_keys": len(field_keys.configured_keys())},
+    )
 
 
 def _clear(user) -> None:
@@ -175,33 +231,40 @@ def disable(user, *, code, request=None) -> str | None:
         return ADMIN_REQUIRED + "如更换了手机,请联系安全管理员重置。"
     if not is_enrolled(user):
         return "您尚未启用两步验证。"
-    if not verify(user, code):
-        return "动态验证码不正确或已使用过,请输入验证器中显示的最新 6 位数字。"
+    try:
+        if not verify(user, code):
+            return "动态验证码不正确或已使用过,请输入验证器中显示的最新 6 位数字。"
+    except SecretUnreadable as exc:
+        return str(exc)
     with transaction.atomic():
         _clear(user)
+        end_sessions(user, request=request)  # this session stays logged in, the others end
         audit.record(
             action="orgs.account.totp_disabled",
             actor=user,
             target=user,
             organization=_organization(user),
+            data={"sessions_ended": True},
             request=request,
         )
     return None
 
 
 def reset(user, *, actor, request=None) -> bool:
-    """An administrator removes somebody's second factor (lost phone); they enrol again at the next
-    login (administrators must). False if there was nothing to reset."""
+    """An administrator removes somebody's second factor (lost phone, or a secret that can no longer be
+    decrypted); every session of the account ends, and they enrol again at the next login
+    (administrators must). False if there was nothing to reset."""
     if not user.totp_secret and user.totp_confirmed_at is None:
         return False
     with transaction.atomic():
         _clear(user)
+        end_sessions(user)
         audit.record(
             action="orgs.account.totp_reset",
             actor=actor,
             target=user,
             organization=_organization(user),
-            data={"required": required_for(user)},
+            data={"required": required_for(user), "sessions_ended": True},
             request=request,
         )
     return True

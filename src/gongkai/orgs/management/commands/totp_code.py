@@ -27,6 +27,10 @@ class Command(BaseCommand):
             raise CommandError(f"没有用户名为“{username}”的账号。")
         if not totp.is_enrolled(user):
             raise CommandError(f"账号“{username}”尚未启用两步验证。")
+        try:
+            secret = totp.secret_of(user)
+        except totp.SecretUnreadable as exc:
+            raise CommandError(str(exc)) from exc
         step = totp.step_at()
         remaining = totp.PERIOD - int(time.time()) % totp.PERIOD
-        self.stdout.write(f"{totp.code_at(user.totp_secret, step)}(约 {remaining} 秒内有效)")
+        self.stdout.write(f"{totp.code_at(secret, step)}(约 {remaining} 秒内有效)")
