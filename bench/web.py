@@ -1,6 +1,7 @@
 """Public pages under load: gunicorn alone, the static export behind nginx, and a 200-connection soak.
 
-Run as ``python -m bench.web --db sqlite|postgres --mode item|static|mixed``; prints one JSON line last.
+Run as ``python -m bench.web --db sqlite|postgres --mode item|static|mixed|incident``; prints one JSON line
+last.
 
 Each run sets up its own world in a temporary directory: a fresh database (a temporary SQLite file, or
 the PostgreSQL database ``gongkai_bench_web``, created and dropped here), migrations, collected static
@@ -23,6 +24,9 @@ Modes:
           out, and said so, while /xxgk/search/ answers 404): zero errors required. ``--via nginx``
           puts nginx and the export in front; ``--microcache N`` (with it) tries caching list and
           search answers N seconds in nginx (a proposal, not in the deployment files).
+  incident 500 connections for 60 s over the home, 政府信息公开, list, item and search pages while six
+          staff publish through the console over HTTP, a cycle every 5 s: zero errors on both sides,
+          every item published public at once and after (bench/incident.py; ``--via`` as for mixed).
 Gunicorn runs 2 sync workers by default (``--workers``, ``--worker-class``, ``--threads``).
 ``--profile FILE`` also samples the gunicorn workers with py-spy during the item run and prints where
 the time goes (py-spy from PyPI: ``pip install py-spy``). ``--app MODULE:NAME`` loads another WSGI
@@ -646,6 +650,12 @@ def run(args) -> dict:
             result = _item_mode(base, page, args, gunicorn.pid, work)
         elif args.mode == "static":
             result = _static_mode(page, args, env, work, app_port)
+        elif args.mode == "incident":
+            from bench.incident import incident_mode
+
+            result = incident_mode(
+                base, numbers, args, log, lambda: _export_behind_nginx(env, work, app_port, page)
+            )
         else:
             result = _mixed_mode(
                 base,
@@ -670,7 +680,12 @@ def run(args) -> dict:
     )
     if args.mode in ("item", "static"):
         config += f", {args.connections} conns × {args.duration} s"
-    if args.mode == "mixed":
+    if args.mode == "incident":
+        config += (
+            f", {args.incident_connections} conns × {args.incident_duration} s, wrk timeout "
+            f"{args.incident_timeout} s"
+        )
+    if args.mode in ("mixed", "incident"):
         config += f", {'nginx + static export' if args.via == 'nginx' else 'gunicorn directly'}"
         if args.via == "nginx" and args.microcache:
             config += f" + {args.microcache} s microcache (list, search)"
@@ -689,7 +704,7 @@ def run(args) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=["sqlite", "postgres"], required=True)
-    parser.add_argument("--mode", choices=["item", "static", "mixed"], required=True)
+    parser.add_argument("--mode", choices=["item", "static", "mixed", "incident"], required=True)
     parser.add_argument("--items", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
@@ -698,8 +713,22 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=25)
     parser.add_argument("--mixed-connections", type=int, default=200)
     parser.add_argument("--mixed-duration", type=int, default=60)
+    parser.add_argument("--incident-connections", type=int, default=500)
+    parser.add_argument("--incident-duration", type=int, default=60)
     parser.add_argument(
-        "--via", choices=["gunicorn", "nginx"], default="gunicorn", help="mixed mode: whom wrk talks to"
+        "--incident-timeout", type=int, default=2, help="incident mode: wrk's --timeout (slower = an error)"
+    )
+    parser.add_argument(
+        "--publish-interval", type=float, default=5, help="incident mode: a publish cycle every N s"
+    )
+    parser.add_argument(
+        "--staff-timeout", type=float, default=60, help="incident mode: the staff's wait for one answer"
+    )
+    parser.add_argument(
+        "--via",
+        choices=["gunicorn", "nginx"],
+        default="gunicorn",
+        help="mixed and incident modes: whom wrk (and the staff) talk to",
     )
     parser.add_argument(
         "--user-agent", help="item mode: e.g. 'bench-bot' to see the page without its view-count write"
