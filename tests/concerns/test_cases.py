@@ -200,6 +200,32 @@ def test_a_website_response_stops_the_clock_only_when_it_is_published(django_cap
     assert case.events.filter(kind="response.published").exists()
 
 
+def test_a_publication_whose_signal_was_lost_still_stops_the_clock_at_the_next_escalation_run():
+    """A crash between the publication's commit and its after-commit signal: the escalation job catches
+    the response up before it escalates anything."""
+    from gongkai.concerns.tasks import concerns_escalation
+    from gongkai.publishing import services as publishing
+
+    staff = make_staff()
+    case = make_case(staff, detected_at=hours_ago(47))
+    item = services.draft_website_response(user=staff.drafter, case=case)
+    data = item_data(staff)
+    del data["title"]
+    publishing.update_draft(user=staff.drafter, item=item, data=data)
+    publishing.submit_for_review(user=staff.drafter, item=item)
+    review_through(staff, item)
+    publishing.publish(user=staff.editor, item=item)  # no on-commit callbacks: the signal is lost
+    response = case.responses.get()
+    assert response.responded_at is None
+    concerns_escalation.call_local()
+    item.refresh_from_db()
+    response.refresh_from_db()
+    assert response.responded_at == item.published_at
+    assert kinds(case)[ClockKind.RESPONSE].met_at == item.published_at
+    assert not AuditEvent.objects.filter(action="concerns.clock_escalated").exists()
+    assert services.catch_up_published_responses() == 0  # once
+
+
 def test_response_input_is_checked_with_chinese_messages():
     staff = make_staff()
     case = make_case(staff)

@@ -793,8 +793,9 @@ def test_a_webhook_is_saved_and_tested_against_a_local_robot(client, staff, loca
 
 
 @pytest.fixture
-def local_robot():
-    """A WeCom-like robot on 127.0.0.1 that records what it is sent."""
+def local_robot(settings):
+    """A WeCom-like robot on 127.0.0.1 that records what it is sent (private addresses allowed)."""
+    settings.GONGKAI_FETCH_ALLOW_PRIVATE = True
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 

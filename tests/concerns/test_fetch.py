@@ -133,7 +133,8 @@ def source(kind=SourceKind.FEED, url="", **overrides):
 
 
 @pytest.fixture
-def server():
+def server(settings):
+    settings.GONGKAI_FETCH_ALLOW_PRIVATE = True  # the server is on 127.0.0.1; the guard: test_ssrf.py
     with serve(
         {
             "/rss-gbk.xml": data_file("rss_gbk.xml", "application/rss+xml"),

@@ -80,7 +80,8 @@ class RobotServer:
 
 
 @pytest.fixture
-def robots():
+def robots(settings):
+    settings.GONGKAI_FETCH_ALLOW_PRIVATE = True  # the robots are on 127.0.0.1; the guard: test_ssrf.py
     server = RobotServer()
     thread = threading.Thread(target=server.httpd.serve_forever, daemon=True)
     thread.start()

@@ -56,6 +56,12 @@ def root(tmp_path, settings):
 
 
 @pytest.fixture
+def local_network(settings):
+    """Sources on the test server at 127.0.0.1 may be fetched (the guard itself: test_ssrf.py)."""
+    settings.GONGKAI_FETCH_ALLOW_PRIVATE = True
+
+
+@pytest.fixture
 def ingested(monkeypatch):
     """Replace the pipeline's ingest with a recorder (the matching rules are tested with the pipeline)."""
     calls = []
@@ -197,7 +203,9 @@ def test_interval_rules():
 # --- failures -----------------------------------------------------------------------------------------
 
 
-def test_failures_back_off_then_disable_the_source_and_warn_editors_and_monitors(staff, ingested):
+def test_failures_back_off_then_disable_the_source_and_warn_editors_and_monitors(
+    staff, ingested, local_network
+):
     with serve({"/feed.xml": static(b"oops", "text/plain", status=500)}) as server:
         source = make_source(
             staff.org,
@@ -240,7 +248,7 @@ def test_failures_back_off_then_disable_the_source_and_warn_editors_and_monitors
     assert polling.poll_due(now=NOW + datetime.timedelta(days=30)) == []
 
 
-def test_a_success_resets_the_failures(staff, ingested):
+def test_a_success_resets_the_failures(staff, ingested, local_network):
     with serve({}) as server:
         source = make_source(staff.org, kind=SourceKind.FEED, url=server.base + "/feed.xml")
         for n in range(MAX_SOURCE_FAILURES - 1):
@@ -259,7 +267,7 @@ def test_a_success_resets_the_failures(staff, ingested):
     assert not Notification.objects.exists()
 
 
-def test_a_time_out_is_a_failure(staff, ingested, monkeypatch):
+def test_a_time_out_is_a_failure(staff, ingested, monkeypatch, local_network):
     from gongkai.concerns import fetch
 
     monkeypatch.setattr(fetch, "TIMEOUT", 0.3)
@@ -270,7 +278,7 @@ def test_a_time_out_is_a_failure(staff, ingested, monkeypatch):
     assert source.consecutive_failures == 1 and source.interval_minutes == 60
 
 
-def test_a_partial_fetch_keeps_and_ingests_what_was_read(staff, ingested, monkeypatch):
+def test_a_partial_fetch_keeps_and_ingests_what_was_read(staff, ingested, monkeypatch, local_network):
     from gongkai.concerns import fetch
 
     monkeypatch.setattr(fetch, "MAX_BYTES", 16 * 1024)
@@ -287,7 +295,7 @@ def test_a_partial_fetch_keeps_and_ingests_what_was_read(staff, ingested, monkey
     assert events("concerns.source_polled")[0].data["partial"] is True
 
 
-def test_not_modified_counts_as_unchanged_and_keeps_the_etag(staff, ingested):
+def test_not_modified_counts_as_unchanged_and_keeps_the_etag(staff, ingested, local_network):
     from tests.concerns.test_fetch import with_etag
 
     with serve({"/feed.xml": with_etag(rss([("a", "一条")]), '"v7"')}) as server:
@@ -301,7 +309,7 @@ def test_not_modified_counts_as_unchanged_and_keeps_the_etag(staff, ingested):
         assert (source.etag, source.interval_minutes) == ('"v7"', 23)
 
 
-def test_web_list_articles_already_seen_are_not_fetched_again(staff, ingested):
+def test_web_list_articles_already_seen_are_not_fetched_again(staff, ingested, local_network):
     routes = {
         "/list.html": data_file("list_gb2312.html", headers={"ETag": '"L1"'}),
         "/articles/1.html": data_file("page_gb18030_meta.html"),

@@ -8,6 +8,11 @@ the bytes received, and one article of a list page failing does not lose the oth
 Text in GBK/GB18030 is read correctly: the charset declared by the HTTP header, the XML declaration or
 the HTML <meta> is used (gb2312 and gbk are read as their superset gb18030), `source.encoding`
 overrides them all, and undeclared bytes are detected.
+
+Addresses on the network are reached through `ssrf.guarded_client()`: a source (or a redirect) that
+points at the platform's own network — loopback, private, link-local, metadata, reserved addresses in
+any notation, or a name resolving to one — is refused with a Chinese error, and the connection is made
+to the address that was checked (settings.GONGKAI_FETCH_ALLOW_PRIVATE turns the check off).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from pathlib import Path
 
 import httpx
 
+from . import ssrf
 from .constants import Channel, SourceKind
 from .entries import Entry
 
@@ -404,6 +410,8 @@ def _http_get(client: httpx.Client, url: str, *, headers: dict, max_bytes: int, 
             )
     except FetchError:
         raise
+    except ssrf.BlockedAddress as exc:  # the address, or that of a redirect, is inside the network
+        raise FetchError(str(exc)) from exc
     except httpx.TimeoutException as exc:
         raise FetchError(f"访问超时:{timeout:g} 秒内没有响应({url[:200]})。") from exc
     except httpx.TooManyRedirects as exc:
@@ -705,8 +713,8 @@ def fetch(
             result = _fetch_local(source_like, max_bytes=max_bytes)
         elif kind in (SourceKind.FEED, SourceKind.WEB_LIST):
             own_client = client is None
-            if own_client:
-                client = httpx.Client(
+            if own_client:  # a client passed in (tests) is used as it is
+                client = ssrf.guarded_client(
                     headers={"User-Agent": USER_AGENT}, timeout=timeout, follow_redirects=True
                 )
             try:

@@ -11,7 +11,7 @@ from django.core.validators import URLValidator, validate_email
 
 from gongkai.orgs.models import Department
 
-from . import fetch, matching
+from . import fetch, matching, ssrf
 from .constants import (
     Authority,
     CaseStatus,
@@ -315,6 +315,10 @@ class SourceForm(forms.ModelForm):
                     URLValidator(schemes=["http", "https"])(url)
                 except ValidationError:
                     self.add_error("url", "地址应是以 http:// 或 https:// 开头的网址。")
+                else:
+                    problem = ssrf.internal_address_problem(url)
+                    if problem:
+                        self.add_error("url", problem)
             data["url"] = url
         low, base, high = (
             data.get(f) for f in ("min_interval_minutes", "base_interval_minutes", "max_interval_minutes")
@@ -484,6 +488,9 @@ class WebhookForm(forms.ModelForm):
         value = self.cleaned_data.get("url", "").strip()
         if not value.lower().startswith(("http://", "https://")):
             raise ValidationError("Webhook 地址应以 https:// 开头。")
+        problem = ssrf.internal_address_problem(value)
+        if problem:
+            raise ValidationError(f"Webhook {problem}")
         return value
 
 

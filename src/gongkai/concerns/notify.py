@@ -40,6 +40,7 @@ from huey.contrib.djhuey import db_task
 
 from gongkai.console import services as console
 
+from . import ssrf
 from .constants import WebhookKind
 from .models import Policy, Webhook
 
@@ -233,7 +234,11 @@ def _post(webhook: Webhook, payload: dict) -> str:
     """Post the message; "" when the robot accepted it, else the reason in Chinese."""
     platform = webhook.get_kind_display()
     try:
-        response = httpx.post(signed_url(webhook), json=payload, timeout=TIMEOUT)
+        # Only public addresses (ssrf.py): a robot URL pointing inside the network is refused.
+        with ssrf.guarded_client(timeout=TIMEOUT) as client:
+            response = client.post(signed_url(webhook), json=payload)
+    except ssrf.BlockedAddress as exc:
+        return str(exc)
     except httpx.TimeoutException:
         return f"{platform}在 {TIMEOUT:g} 秒内没有响应(超时)"
     except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:

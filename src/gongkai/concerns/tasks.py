@@ -25,7 +25,9 @@ def concerns_poll() -> int:
 
 @db_periodic_task(crontab(minute="*/5"))
 def concerns_escalation() -> int:
-    """Every 5 minutes: announce the response clocks that reached a point (50%, 80%, 100%) and record breaches."""
+    """Every 5 minutes: announce the response clocks that reached a point (50%, 80%, 100%) and record breaches
+    (first catching up website responses published while their after-commit signal was lost)."""
+    services.catch_up_published_responses()
     return services.escalate()
 
 

@@ -246,6 +246,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("GONGKAI_FROM_EMAIL", "gongkai@localhost")
 GONGKAI_SITE_URL = os.environ.get("GONGKAI_SITE_URL", "")
 # Local 舆情 sources (offline replays) may only read files under this folder.
 GONGKAI_CONCERN_LOCAL_ROOT = os.environ.get("GONGKAI_CONCERN_LOCAL_ROOT", str(VAR_DIR / "concerns"))
+# 舆情 sources and group robots may reach only public addresses (concerns/ssrf.py); 1 allows loopback,
+# private, link-local and reserved ones too (intranet sources; the test suite's local servers).
+GONGKAI_FETCH_ALLOW_PRIVATE = env_bool("GONGKAI_FETCH_ALLOW_PRIVATE", False)
 
 # Security headers; production (DEBUG off) gets the strict set that `check --deploy` expects.
 SECURE_CONTENT_TYPE_NOSNIFF = True

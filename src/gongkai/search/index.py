@@ -175,11 +175,14 @@ def rebuild(*, progress=None) -> int:
 
 
 def repair() -> int:
-    """Index what is published but missing, drop what is indexed but no longer published (for instance
-    after a failed after-commit update). Returns how many items were fixed."""
-    published = set(_published().values_list("pk", flat=True))
-    indexed = set(SearchEntry.objects.values_list("item_id", flat=True))
-    wrong = sorted(published ^ indexed)
+    """Index what is published but missing or out of date, drop what is indexed but no longer published
+    (for instance after a failed after-commit update, or a process killed between the commit and it).
+    An entry is out of date when the publication time or the validity dates differ from the item's:
+    a new revision going live changes the publication time. Returns how many items were fixed."""
+    fields = ("published_at", "abolished_on", "expires_on")
+    published = {row[0]: row[1:] for row in _published().values_list("pk", *fields)}
+    indexed = {row[0]: row[1:] for row in SearchEntry.objects.values_list("item_id", *fields)}
+    wrong = sorted(pk for pk in published.keys() | indexed.keys() if published.get(pk) != indexed.get(pk))
     for start in range(0, len(wrong), BATCH):
         update_items(wrong[start : start + BATCH])
     if wrong:

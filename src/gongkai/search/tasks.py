@@ -6,7 +6,8 @@ from huey.contrib.djhuey import db_periodic_task
 from . import index
 
 
-@db_periodic_task(crontab(minute="30", hour="3"))
+@db_periodic_task(crontab(minute="*/10"))
 def repair_search_index() -> int:
-    """Nightly: make sure every published item, and nothing else, is in the index."""
+    """Every ten minutes: make sure every published item, up to date, and nothing else is in the index
+    (an after-commit update lost to a crash is made good here)."""
     return index.repair()

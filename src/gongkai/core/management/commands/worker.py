@@ -11,4 +11,6 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2)
 
     def handle(self, *args, workers, **options):
-        call_command("run_huey", workers=workers, worker_type="thread")
+        # A worker killed while a task held a huey lock (concerns_poll's) leaves the lock behind, and the
+        # task would be refused ever after: locks are cleared when the worker starts.
+        call_command("run_huey", workers=workers, worker_type="thread", flush_locks=True)
