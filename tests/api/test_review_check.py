@@ -56,3 +56,12 @@ def test_needs_a_token_and_a_membership(staff):
 @pytest.mark.parametrize("body", [{}, {"text": "x", "extra": 1}, {"text": "a\x00b"}])
 def test_bad_bodies_are_422(staff, body):
     assert ApiClient(staff.drafter).post("/api/v1/review/check", body).status_code == 422
+
+
+def test_a_body_over_the_request_limit_is_a_json_400(staff, settings):
+    """Found by schemathesis: a text within its documented length but sent as \\u escapes can exceed
+    DATA_UPLOAD_MAX_MEMORY_SIZE; the answer is the API's JSON 400, not Django's HTML page."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = ApiClient(staff.drafter).post("/api/v1/review/check", {"text": "文" * 1000})
+    assert response.status_code == 400
+    assert response.json() == {"detail": "请求内容过大,请缩短后分次提交。"}

@@ -415,6 +415,10 @@ def test_the_case_list_has_tabs_filters_and_clock_states(client, staff):
     # Nonsense in the query string is ignored, not a 500.
     response = client.get(reverse("concerns:cases") + "?status=x&severity=y&department=z&page=abc")
     assert response.status_code == 200
+    # "²".isdigit() is true but int() refuses it (tests/security found the 500).
+    assert client.get(reverse("concerns:cases") + "?department=²").status_code == 200
+    assert client.get(reverse("concerns:mentions") + "?source=²").status_code == 200
+    assert client.get(reverse("concerns:mentions"), {"q": "排队\x00"}).status_code == 200  # NUL: PostgreSQL
     assert major.pk and general.pk
 
 
@@ -754,6 +758,7 @@ def test_the_settings_are_validated_and_saved(client, staff):
         ({"escalation_points": "50,abc"}, "“abc”不是 1 到 100 之间的整数"),
         ({"escalation_points": "0,50"}, "“0”不是 1 到 100 之间的整数"),
         ({"escalation_points": "50,150"}, "“150”不是 1 到 100 之间的整数"),
+        ({"escalation_points": "50,²"}, "“²”不是 1 到 100 之间的整数"),
         ({"escalation_points": " , "}, "请填写至少一个提醒节点"),
         ({"notify_emails": "office@example.gov.cn\n不是邮箱"}, "“不是邮箱”不是有效的电子邮箱地址"),
         ({"watch_days": 0}, "持续监测天数应在 1 到 365 之间"),

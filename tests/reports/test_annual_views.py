@@ -68,6 +68,14 @@ def test_leader_reads_but_cannot_save(client, staff):
     assert client.get(YEAR + "docx").status_code == 200
 
 
+def test_null_characters_are_dropped_not_a_500(client, staff):
+    """PostgreSQL refuses NUL in text (found by tests/security)."""
+    login(client, staff.editor)
+    response = client.post(YEAR, {**balanced(), **TEXTS, "problems": "问\x00题。"})
+    assert response.status_code == 302
+    assert AnnualReport.objects.get().problems == "问题。"
+
+
 def test_list_shows_years_status_and_deadline(client, staff):
     annual.save_report(user=staff.editor, organization=staff.org, year=2025, values={**balanced(), **TEXTS})
     login(client, staff.editor)
@@ -169,6 +177,9 @@ def test_generate_publication_from_the_page(client, staff):
     assert "没有“政府信息公开年报”栏目" in response.content.decode()
     assert not InformationItem.objects.exists()
     response = client.post(YEAR + "publish", {"topic": "abc"}, follow=True)
+    assert "所选主题分类不存在或不属于本机构" in response.content.decode()
+    # "²".isdigit() is true but int() refuses it: a Chinese message, not a 500 (tests/security).
+    response = client.post(YEAR + "publish", {"topic": "²"}, follow=True)
     assert "所选主题分类不存在或不属于本机构" in response.content.decode()
 
     CatalogueEntryFactory(

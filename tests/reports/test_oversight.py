@@ -455,6 +455,15 @@ def test_other_departments_of_another_organisation_are_refused(client, y):
     assert "所选科室不存在或不属于本机构" in response.content.decode()
 
 
+def test_digits_that_int_refuses_are_ignored_not_a_500(client, y):
+    """ "²".isdigit() is true but int() refuses it (found by tests/security): a 400 or the page."""
+    for who in ("editor", "head"):  # the whole organisation, and a department head's own department
+        login(client, getattr(y.staff, who))
+        for query in ({"department": "²"}, {"department": "²", "start": "bad"}):
+            assert client.get(DASHBOARD, query).status_code in (200, 400), (who, query)
+            assert client.get(EXPORT, query).status_code in (200, 400), (who, query)
+
+
 def test_header_links_to_the_dashboard(client, y):
     for who, shown in (("editor", True), ("leader", True), ("head", True), ("drafter", False)):
         login(client, getattr(y.staff, who))

@@ -4,7 +4,7 @@
 | --------------------------------------- | ------ | ------------------------------------------- |
 | no / bad / revoked / expired token      | 401    | {"detail"}                                  |
 | unknown object or another organisation  | 404    | {"detail"}                                  |
-| AttachmentRejected                      | 400    | {"detail"}                                  |
+| AttachmentRejected; body not JSON / big | 400    | {"detail"}                                  |
 | WorkflowError (incl. StaleEdit)         | 409    | {"detail", "reasons": [...]}                |
 | django ValidationError, unknown codes   | 422    | {"detail", "errors": {field: [messages]}}   |
 | request schema (pydantic) errors        | 422    | {"detail", "errors": {field: [messages]}}   |
@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from ninja import NinjaAPI
@@ -42,6 +43,7 @@ FIELD_LABELS = {
     "is_major_change": "重大变更",
     "lock_version": "版本号(lock_version)",
     "opinion": "审核意见",
+    "text": "文字",
     "file": "文件",
     "limit": "每页条数(limit)",
     "offset": "偏移量(offset)",
@@ -149,6 +151,10 @@ def install(api: NinjaAPI) -> None:
     def on_attachment(request, exc: AttachmentRejected):
         return api.create_response(request, {"detail": str(exc)}, status=400)
 
+    def on_too_big(request, exc: RequestDataTooBig):
+        # A body over DATA_UPLOAD_MAX_MEMORY_SIZE (a text near its maximum length, sent as \u escapes).
+        return api.create_response(request, {"detail": "请求内容过大,请缩短后分次提交。"}, status=400)
+
     api.add_exception_handler(AuthenticationError, on_auth)
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(Http404, on_404)
@@ -157,3 +163,4 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(UnknownCodes, on_unknown_codes)
     api.add_exception_handler(WorkflowError, on_workflow)
     api.add_exception_handler(AttachmentRejected, on_attachment)
+    api.add_exception_handler(RequestDataTooBig, on_too_big)

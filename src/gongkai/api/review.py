@@ -12,7 +12,8 @@ from .auth import token_auth
 from .schemas import CheckIn, CheckOut, ErrorOut, FieldErrorsOut, WorkflowErrorOut
 
 router = Router(auth=token_auth, tags=["review"])
-ERRORS = {401: ErrorOut, 404: ErrorOut, 409: WorkflowErrorOut, 422: FieldErrorsOut}
+# 400: a body that is not JSON (errors.py).
+ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: WorkflowErrorOut, 422: FieldErrorsOut}
 
 
 def _check(request, organization_code: str | None, text: str) -> dict:
@@ -61,7 +62,7 @@ def review_check(request, payload: CheckIn):
 
 @router.post(
     "/check/file",
-    response={200: CheckOut, 400: ErrorOut, **ERRORS},
+    response={200: CheckOut, **ERRORS},
     summary="内容检查文件(不建信息)",
     description="multipart/form-data,字段名 file(PDF、.docx、.txt),可选字段 organization;"
     "返回文件文字中的发现,位置为抽取出的文字中的字符位置。",

@@ -38,7 +38,8 @@ from .schemas import (
 router = Router(auth=token_auth, tags=["staff"])
 
 NOT_FOUND = "未找到该信息。"
-ERRORS = {401: ErrorOut, 404: ErrorOut, 409: WorkflowErrorOut, 422: FieldErrorsOut}
+# 400: a body that is not JSON (errors.py).
+ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: WorkflowErrorOut, 422: FieldErrorsOut}
 
 
 def _item(request, item_id: int) -> InformationItem:
@@ -143,7 +144,7 @@ def update_item(request, item_id: ItemId, payload: ItemPatch):
 
 @router.post(
     "/items/{item_id}/attachments",
-    response={201: StaffAttachmentOut, 400: ErrorOut, **ERRORS},
+    response={201: StaffAttachmentOut, **ERRORS},
     summary="上传附件",
     description="multipart/form-data,字段名 file。文件类型按内容识别,与扩展名不符的文件会被拒绝(400)。",
 )

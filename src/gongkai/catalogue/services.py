@@ -150,7 +150,7 @@ def _validate(organization, rows):
         ordering_text = row.get(excel.ORDERING, "")
         ordering = None
         if ordering_text:
-            if ordering_text.isdigit() and int(ordering_text) <= MAX_ORDERING:
+            if ordering_text.isascii() and ordering_text.isdigit() and int(ordering_text) <= MAX_ORDERING:
                 ordering = int(ordering_text)
             else:
                 row_errors.append(f"{prefix}排序“{ordering_text}”应为非负整数。")

@@ -372,7 +372,7 @@ def parse_points(value: str) -> list[int]:
         raise ValidationError("请填写至少一个提醒节点,例如 50,80,100。")
     points = []
     for part in parts:
-        if not part.isdigit() or not 1 <= int(part) <= 100:
+        if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= 100:
             raise ValidationError(f"“{part[:10]}”不是 1 到 100 之间的整数;请用逗号分隔,例如 50,80,100。")
         points.append(int(part))
     return sorted(set(points))

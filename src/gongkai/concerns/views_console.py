@@ -66,7 +66,7 @@ def _render(request, template: str, context: dict, *, section: str, status: int 
 
 def _int(value) -> int | None:
     value = str(value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 18 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 18 else None
 
 
 def _apply(form, exc: ValidationError) -> None:
@@ -491,7 +491,7 @@ def mention_list(request):
     sources = list(Source.objects.filter(organization=org).order_by("name"))
     source_id = _int(request.GET.get("source"))
     source = next((s for s in sources if s.pk == source_id), None)
-    q = request.GET.get("q", "").strip()[:100]
+    q = request.GET.get("q", "").replace("\x00", "").strip()[:100]  # PostgreSQL refuses NUL
     mentions = selectors.mention_list(
         org,
         channel=channel,

@@ -239,7 +239,7 @@ def item_list(request):
         status = ""
     dept_id = _int_or_none(request.GET.get("department"))
     department = next((d for d in departments if d.pk == dept_id), None)
-    q = request.GET.get("q", "").strip()[:100]
+    q = request.GET.get("q", "").replace("\x00", "").strip()[:100]  # PostgreSQL refuses NUL
     items = selectors.search_items(org, status=status, department=department, q=q)
     page = Paginator(items, 20).get_page(request.GET.get("page"))
     return render_console(
@@ -509,7 +509,8 @@ def _posted_lock(request) -> int | None:
 
 
 def _text(request) -> str:
-    return (request.POST.get("reason") or request.POST.get("opinion") or "").strip()[:2000]
+    text = request.POST.get("reason") or request.POST.get("opinion") or ""
+    return text.replace("\x00", "").strip()[:2000]  # PostgreSQL refuses NUL in text
 
 
 def _run_action(request, item, action: str, lock) -> tuple[str | None, str | None]:
@@ -540,7 +541,9 @@ def _run_action(request, item, action: str, lock) -> tuple[str | None, str | Non
             item=item,
             opinion=_text(request),
             approve=decision == POST_REVIEW_APPROVE,
-            public_explanation=(request.POST.get("public_explanation") or "").strip()[:2000],
+            public_explanation=(request.POST.get("public_explanation") or "")
+            .replace("\x00", "")
+            .strip()[:2000],
         )
         if decision == POST_REVIEW_WITHDRAW:
             return None, "事后审核不同意:信息已撤回,公众将看到您填写的撤回说明。"

@@ -46,7 +46,8 @@ def interpretation_column(organization) -> CatalogueEntry | None:
 def interpretation_initial(organization, document_pk: str | None, meeting: str | None) -> dict:
     """The new-item form prefilled for an interpretation of a document (or a meeting), with the template."""
     column = interpretation_column(organization)
-    if document_pk and str(document_pk).isdigit() and len(str(document_pk)) < 18:
+    document_pk = str(document_pk or "")
+    if document_pk.isascii() and document_pk.isdigit() and len(document_pk) < 18:
         document = (
             InformationItem.objects.filter(organization=organization, pk=int(document_pk))
             .select_related("latest_revision")
@@ -98,13 +99,20 @@ def interpretation_context(user, item, revision, actions) -> dict:
 
 
 def _plan_data(request) -> dict:
+    def text(name: str) -> str:
+        return request.POST.get(name, "").replace("\x00", "")  # PostgreSQL refuses NUL in text
+
     return {
-        "organizer": request.POST.get("organizer", "")[:2000],
-        "outline": request.POST.get("outline", "")[:20000],
-        "forms": request.POST.getlist("forms")[:20],
-        "planned_on": request.POST.get("planned_on", "")[:10],
-        "channels": request.POST.get("channels", "")[:300],
-        "materials": [int(v) for v in request.POST.getlist("materials")[:50] if v.isdigit() and len(v) < 18],
+        "organizer": text("organizer")[:2000],
+        "outline": text("outline")[:20000],
+        "forms": [f.replace("\x00", "") for f in request.POST.getlist("forms")[:20]],
+        "planned_on": text("planned_on")[:10],
+        "channels": text("channels")[:300],
+        "materials": [
+            int(v)
+            for v in request.POST.getlist("materials")[:50]
+            if v.isascii() and v.isdigit() and len(v) < 18
+        ],
     }
 
 
@@ -127,7 +135,7 @@ def policy_opinion(request, pk):
     item = get_item(request, pk)
     try:
         interpretation.give_policy_opinion(
-            user=request.user, item=item, opinion=request.POST.get("opinion", "")[:5000]
+            user=request.user, item=item, opinion=request.POST.get("opinion", "").replace("\x00", "")[:5000]
         )
     except WorkflowError as exc:
         error_messages(request, exc.reasons)

@@ -154,7 +154,10 @@ def annual_year(request, year: str):
     if request.method != "POST":
         return _page(request, year_number, report)
     _refuse(annual.edit_failures(request.user, organization))
-    values = {key: request.POST.get(key, "") for key in (*annual.FIELD_LABELS, *dict(annual.TEXT_FIELDS))}
+    values = {  # PostgreSQL refuses NUL in text
+        key: request.POST.get(key, "").replace("\x00", "")
+        for key in (*annual.FIELD_LABELS, *dict(annual.TEXT_FIELDS))
+    }
     try:
         annual.save_report(
             user=request.user,
@@ -205,7 +208,7 @@ def annual_publish(request, year: str):
     topic_id = (request.POST.get("topic") or "").strip()
     if topic_id:
         topic = Topic.objects.filter(
-            organization=organization, pk=topic_id if topic_id.isdigit() else 0
+            organization=organization, pk=topic_id if topic_id.isascii() and topic_id.isdigit() else 0
         ).first()
         if topic is None:
             messages.error(request, "所选主题分类不存在或不属于本机构。")

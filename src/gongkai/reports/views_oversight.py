@@ -93,8 +93,8 @@ class Context:
             if own is None:  # a department of another organisation: nothing of this one to show
                 raise ConsoleForbidden([oversight.NO_DEPARTMENT])
         self.own = own
-        requested = request.GET.get("department", "")
-        if own is not None and requested.strip().isdigit() and int(requested) != own.pk:
+        requested = request.GET.get("department", "").strip()
+        if own is not None and requested.isascii() and requested.isdigit() and int(requested) != own.pk:
             raise ConsoleForbidden([oversight.OTHER_DEPARTMENT])
         data = request.GET if any(k in request.GET for k in ("start", "end", "department")) else None
         default = default_period()
@@ -121,7 +121,7 @@ class Context:
         if data is not None and not self.valid and own is None:
             # keep a valid department choice even when the dates are wrong
             chosen = request.GET.get("department", "")
-            if chosen.isdigit() and any(d.pk == int(chosen) for d in self.departments):
+            if chosen.isascii() and chosen.isdigit() and any(d.pk == int(chosen) for d in self.departments):
                 department = int(chosen)
         self.start, self.end = start, end
         self.department = department
