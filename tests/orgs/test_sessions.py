@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from gongkai.audit.models import AuditEvent
 from gongkai.orgs import accounts, totp
+from gongkai.orgs.constants import CredentialChange
 from gongkai.orgs.sessions import end_sessions
 from tests.factories import PASSWORD, make_staff
 from tests.orgs.factories import UserFactory
@@ -283,6 +284,6 @@ def test_accounts_without_a_stamp_keep_djangos_session_hash(staff):
     assert user.session_stamp == ""
     assert user.get_session_auth_hash() == AbstractBaseUser._get_session_auth_hash(user)
     before = user.get_session_auth_hash()
-    end_sessions(user)
+    end_sessions(user, reason=CredentialChange.TOTP_RESET)
     user.refresh_from_db()
     assert user.session_stamp and user.get_session_auth_hash() != before

@@ -1,7 +1,8 @@
 """API tokens in the admin: the system administrator sees them, the security administrator revokes them.
 
 Tokens are issued elsewhere (the clear token is shown once, at issue) and never deleted, so the history
-of who held which token stays. Revocation is final and is recorded as ``auth.token_revoked``.
+of who held which token stays. Revocation is final and is recorded as ``auth.token_revoked``; tokens
+revoked because their owner's sessions were ended (``gongkai.orgs.sessions``) show that reason.
 """
 
 from django import forms
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongkai.core.admin import ScopedModelAdmin
 
-from .models import ApiToken
+from .models import ApiToken, RevocationReason
 
 
 class ApiTokenForm(forms.ModelForm):
@@ -26,12 +27,30 @@ class ApiTokenForm(forms.ModelForm):
 @admin.register(ApiToken)
 class ApiTokenAdmin(ScopedModelAdmin):
     form = ApiTokenForm
-    list_display = ("key_prefix", "name", "user", "created_at", "last_used_at", "expires_at", "revoked_at")
-    list_filter = ("revoked_at", "expires_at")
+    list_display = (
+        "key_prefix",
+        "name",
+        "user",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+        "revoked_reason",
+    )
+    list_filter = ("revoked_at", "revoked_reason", "expires_at")
     search_fields = ("key_prefix", "name", "user__username", "user__full_name")
     list_select_related = ("user",)
     actions = ["revoke_selected"]
-    shown = ("user", "name", "key_prefix", "created_at", "last_used_at", "expires_at", "revoked_at")
+    shown = (
+        "user",
+        "name",
+        "key_prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+        "revoked_reason",
+    )
 
     def get_fields(self, request, obj=None):
         if obj is not None and self.has_change_permission(request, obj):
@@ -54,7 +73,8 @@ class ApiTokenAdmin(ScopedModelAdmin):
 
     def _revoke(self, request, token: ApiToken) -> None:
         token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
+        token.revoked_reason = RevocationReason.MANUAL
+        token.save(update_fields=["revoked_at", "revoked_reason"])
         self.audit(
             request,
             "auth.token_revoked",

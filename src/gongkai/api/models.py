@@ -1,7 +1,8 @@
 """API tokens for staff integrations (an office automation system pushing documents in).
 
 A token is shown once when issued; only its SHA-256 hash is stored, with the first characters kept
-for display and for naming it when revoking.
+for display and for naming it when revoking. A token is never deleted: revoking it records when and why
+(by hand, or because its owner's sessions were ended: ``gongkai.orgs.sessions.end_sessions``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,20 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongkai.orgs.constants import CredentialChange
+
 KEY_PREFIX_LENGTH = 8
+
+
+class RevocationReason(models.TextChoices):
+    """By hand (the admin, ``gongkai token --revoke``), or every reason a person's sessions end."""
+
+    MANUAL = "manual", _("手动吊销")
+    PASSWORD_CHANGED = CredentialChange.PASSWORD_CHANGED.value, CredentialChange.PASSWORD_CHANGED.label
+    PASSWORD_SET = CredentialChange.PASSWORD_SET.value, CredentialChange.PASSWORD_SET.label
+    TOTP_RESET = CredentialChange.TOTP_RESET.value, CredentialChange.TOTP_RESET.label
+    TOTP_DISABLED = CredentialChange.TOTP_DISABLED.value, CredentialChange.TOTP_DISABLED.label
+    DEACTIVATED = CredentialChange.DEACTIVATED.value, CredentialChange.DEACTIVATED.label
 
 
 class ApiToken(models.Model):
@@ -25,6 +39,9 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(_("最近使用时间"), null=True, blank=True, editable=False)
     expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    revoked_reason = models.CharField(
+        _("吊销原因"), max_length=40, choices=RevocationReason.choices, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("API 令牌")
@@ -39,6 +56,8 @@ class ApiToken(models.Model):
         """Why this token may not be used now (Chinese), or None."""
         now = now or timezone.now()
         if self.revoked_at is not None:
+            if self.revoked_reason and self.revoked_reason != RevocationReason.MANUAL:
+                return f"API 令牌已被吊销({self.get_revoked_reason_display()}),如仍需使用请重新签发。"
             return "API 令牌已被吊销。"
         if self.expires_at is not None and self.expires_at <= now:
             return "API 令牌已过期。"

@@ -14,7 +14,7 @@ from gongkai.audit import services as audit
 from gongkai.orgs.models import User
 from gongkai.orgs.selectors import primary_membership
 
-from .models import KEY_PREFIX_LENGTH, ApiToken
+from .models import KEY_PREFIX_LENGTH, ApiToken, RevocationReason
 
 TOKEN_PREFIX = "gk_"  # noqa: S105  (a marker, not a secret)
 MAX_TOKEN_LENGTH = 200
@@ -92,7 +92,8 @@ def revoke(*, user: User, prefix: str, actor: User | None = None) -> ApiToken:
         raise ValueError("有多个有效令牌使用该前缀,请提供完整令牌。")
     token = matches[0]
     token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked_at"])
+    token.revoked_reason = RevocationReason.MANUAL
+    token.save(update_fields=["revoked_at", "revoked_reason"])
     audit.record(
         action="auth.token_revoked",
         actor=actor,
@@ -101,6 +102,40 @@ def revoke(*, user: User, prefix: str, actor: User | None = None) -> ApiToken:
         data={"user": user.get_username(), "name": token.name, "prefix": token.key_prefix},
     )
     return token
+
+
+@transaction.atomic
+def revoke_all(*, user: User, reason: str, actor: User | None = None, request=None) -> int:
+    """Revoke every token of ``user`` not yet revoked (expired ones too: an administrator could extend
+    them), keeping the rows, and record one ``auth.tokens_revoked`` event naming how many (none if there
+    were none). Called by ``gongkai.orgs.sessions.end_sessions``, inside the transaction of the change
+    that ends the person's sessions; returns the number revoked."""
+    reason = RevocationReason(reason)
+    pending = list(
+        ApiToken.objects.select_for_update()
+        .filter(user_id=user.pk, revoked_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "key_prefix")
+    )
+    if not pending:
+        return 0
+    ApiToken.objects.filter(pk__in=[pk for pk, _ in pending]).update(
+        revoked_at=timezone.now(), revoked_reason=reason
+    )
+    audit.record(
+        action="auth.tokens_revoked",
+        actor=actor,
+        target=user,
+        organization=_organization_of(user),
+        data={
+            "user": user.get_username(),
+            "count": len(pending),
+            "reason": reason.value,
+            "prefixes": [prefix for _, prefix in pending],
+        },
+        request=request,
+    )
+    return len(pending)
 
 
 def authenticate(raw: str) -> ApiToken:

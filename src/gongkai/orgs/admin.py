@@ -3,7 +3,9 @@
 Who may do what is decided by ``gongkai.orgs.backends.RolePermissionBackend``; this module adds the
 rules that need the request: nobody (superusers included) changes their own membership, administrator
 accounts are changed only by a superuser, the security administrator edits only ``is_active`` of an
-account, and the system administrator places accounts in departments but never assigns roles.
+account, and the system administrator places accounts in departments but never assigns roles. Setting
+somebody's password and deactivating an account end that person's sessions and revoke their API tokens
+(``gongkai.orgs.sessions.end_sessions``), in the transaction of the change.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ from gongkai.core.admin import (
 )
 
 from . import backends, passwords, totp
-from .constants import ADMIN_ROLES, Role
+from .constants import ADMIN_ROLES, CredentialChange, Role
 from .models import Department, Membership, Organization, User
+from .sessions import end_sessions
 
 OWN_MEMBERSHIP_REFUSED = _("不能修改自己的成员信息或为自己分配角色(三员分立:须由其他安全管理员办理)。")
 ADMIN_ROLES_COMBINED = _(
@@ -394,12 +397,20 @@ class UserAdmin(ScopedModelAdmin, BaseUserAdmin):
             )
             # A password set for somebody else is changed by its owner at the next login.
             passwords.mark_set_by_administrator(obj, actor=request.user)
+            # Every session ends (the password hash changes) and so do the person's API tokens.
+            own = request.user.pk == obj.pk
+            reason = CredentialChange.PASSWORD_CHANGED if own else CredentialChange.PASSWORD_SET
+            end_sessions(obj, reason=reason, actor=request.user, request=request)
         return super().log_change(request, obj, message)
 
     def save_model(self, request, obj, form, change):
         if not change and obj.has_usable_password() and obj.pk is None:
             obj.password_must_change = True  # the first password is the administrator's: changed at login
         super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # Deactivated (in the admin's transaction): sessions end and the API tokens are revoked for
+            # good, so reactivating the account does not bring them back.
+            end_sessions(obj, reason=CredentialChange.DEACTIVATED, actor=request.user, request=request)
 
     # --- second factor (gongkai.orgs.totp) ---------------------------------------------------------
 

@@ -26,3 +26,14 @@ class DepartmentKind(models.TextChoices):
     OFFICE = "office", _("办公室")
     POLICY = "policy", _("政策法规科")
     LEADERSHIP = "leadership", _("局领导")
+
+
+class CredentialChange(models.TextChoices):
+    """Why every session of a person ends (``gongkai.orgs.sessions.end_sessions``); their API tokens
+    are revoked for the same reason (``gongkai.api.models.ApiToken.revoked_reason``)."""
+
+    PASSWORD_CHANGED = "password_changed", _("本人修改了密码")
+    PASSWORD_SET = "password_set", _("管理员重设了密码")
+    TOTP_RESET = "totp_reset", _("管理员重置了两步验证")
+    TOTP_DISABLED = "totp_disabled", _("本人停用了两步验证")
+    DEACTIVATED = "deactivated", _("账号已被停用")

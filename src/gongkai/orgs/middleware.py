@@ -4,6 +4,9 @@
 
 - the admin's login page sends people to the console's login page, so every login goes through the
   same flow (django-axes lockout, second factor, password expiry — ``gongkai.orgs.accounts``);
+- the admin's own-password page sends administrators to the console's, so every change of one's own
+  password goes through ``gongkai.orgs.passwords.change_password`` (audited, other sessions and the
+  person's API tokens ended);
 - a logged-in session on a console or admin page is ended after ``GONGKAI_SESSION_IDLE_MINUTES`` (30)
   without a request there, and ``GONGKAI_SESSION_MAX_HOURS`` (12) after the login whatever the activity;
   the person lands on the login page with a Chinese message saying why;
@@ -93,7 +96,10 @@ class AccountSecurityMiddleware:
             return redirect_to_login(request.get_full_path())
         session[accounts.LAST_SEEN_KEY] = now
         session.setdefault(accounts.STARTED_KEY, now)
-        return self.confine(request, path)
+        response = self.confine(request, path)
+        if response is None and path == reverse("admin:password_change"):
+            response = self.admin_password_change(request)
+        return response
 
     def confine(self, request, path):
         duty = accounts.pending_duty(request)
@@ -108,6 +114,16 @@ class AccountSecurityMiddleware:
         if path == target or path in leaving:
             return None
         return redirect(target)
+
+    def admin_password_change(self, request):
+        """Django's own-password page of the admin would change the password without the audit event
+        and without ending the other sessions and API tokens: administrators use the console's page
+        (and come back to the admin). Others get the admin's usual refusal."""
+        user = request.user
+        if not (user.is_authenticated and user.is_active and user.is_staff):
+            return None
+        target = reverse("console:password_change")
+        return redirect(f"{target}?{urlencode({'next': reverse('admin:index')})}")
 
     def admin_login(self, request):
         """The admin's login page: the console's login (one flow for all), or the admin for staff."""

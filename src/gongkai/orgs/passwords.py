@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.contrib.auth import password_validation, update_session_auth_hash
+from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -31,7 +31,9 @@ from django.utils import timezone
 
 from gongkai.audit import services as audit
 
+from .constants import CredentialChange
 from .models import PasswordHistory, User
+from .sessions import end_sessions
 
 DEFAULT_MAX_AGE_DAYS = 90
 
@@ -173,11 +175,14 @@ def mark_set_by_administrator(user, *, actor) -> None:
 
 def change_password(request, user, *, new_password: str) -> None:
     """The person's own change (the form has checked the old password and the rules). Keeps the session
-    logged in under a new session key and records the event."""
+    logged in under a new session key, ends the others, revokes the person's API tokens and records the
+    event."""
     password_validation.validate_password(new_password, user)
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password", "password_changed_at", "password_must_change"])
+        # This session stays logged in (new session key), the others end, the API tokens are revoked.
+        end_sessions(user, reason=CredentialChange.PASSWORD_CHANGED, actor=user, request=request)
         from .accounts import organization_id_of
 
         audit.record(
@@ -188,4 +193,3 @@ def change_password(request, user, *, new_password: str) -> None:
             data={"fields": ["password"]},
             request=request,
         )
-    update_session_auth_hash(request, user)  # stays logged in; the session key changes

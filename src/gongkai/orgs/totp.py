@@ -12,7 +12,8 @@ or its key removed too early) refuses every code with ``SecretUnreadable`` (a Ch
 the login fails closed and the security administrator resets the factor.
 
 The security administrator resets a lost second factor from the admin; that, and the person turning
-their own factor off, ends every other session of the account (``gongkai.orgs.sessions``).
+their own factor off, ends every other session of the account and revokes its API tokens
+(``gongkai.orgs.sessions``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from gongkai.audit import services as audit
 
 from . import field_keys
 from .backends import holds_admin_role
+from .constants import CredentialChange
 from .models import User
 from .sessions import end_sessions
 
@@ -238,7 +240,8 @@ def disable(user, *, code, request=None) -> str | None:
         return str(exc)
     with transaction.atomic():
         _clear(user)
-        end_sessions(user, request=request)  # this session stays logged in, the others end
+        # This session stays logged in, the others end; the API tokens are revoked.
+        end_sessions(user, reason=CredentialChange.TOTP_DISABLED, actor=user, request=request)
         audit.record(
             action="orgs.account.totp_disabled",
             actor=user,
@@ -252,13 +255,13 @@ def disable(user, *, code, request=None) -> str | None:
 
 def reset(user, *, actor, request=None) -> bool:
     """An administrator removes somebody's second factor (lost phone, or a secret that can no longer be
-    decrypted); every session of the account ends, and they enrol again at the next login
-    (administrators must). False if there was nothing to reset."""
+    decrypted); every session of the account ends, its API tokens are revoked, and they enrol again at
+    the next login (administrators must). False if there was nothing to reset."""
     if not user.totp_secret and user.totp_confirmed_at is None:
         return False
     with transaction.atomic():
         _clear(user)
-        end_sessions(user)
+        end_sessions(user, reason=CredentialChange.TOTP_RESET, actor=actor, request=request)
         audit.record(
             action="orgs.account.totp_reset",
             actor=actor,
