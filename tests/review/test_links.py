@@ -34,7 +34,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def server():
+def server(settings):
+    settings.GONGKAI_FETCH_ALLOW_PRIVATE = True  # the server is on 127.0.0.1; the guard: test_link_ssrf.py
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

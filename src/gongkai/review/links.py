@@ -2,6 +2,11 @@
 platform's own items must point at published ones. Broken links are warnings (the reviewer decides:
 a site may be down for an hour); a link to an unpublished item is blocking (it would lead the public to a
 404, or announce something not yet public).
+
+Outbound links are requested through the SSRF guard (`core/ssrf.py`): a link, or a redirect of one, to
+an address inside the network (loopback, private, link-local with the cloud metadata address, ...) is
+not requested; it is reported as a warning saying so ("内部网络地址,未检查:…").
+`settings.GONGKAI_FETCH_ALLOW_PRIVATE` lets intranet links be checked (and the suite's local servers).
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import httpx
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+
+from gongkai.core import ssrf
 
 from .constants import Category, Severity
 from .models import Finding
@@ -79,16 +86,30 @@ def _internal_item(url: str, own_hosts: set[str]) -> str | None:
     return match.group("index") if match else None
 
 
+def _refusal(url: str, refused: ssrf.BlockedAddress) -> str:
+    """The reason a link was not requested: its address (or that of a redirect) is inside the network."""
+    try:
+        own_host = httpx.URL(url).raw_host.decode("ascii")
+    except (httpx.InvalidURL, UnicodeError):
+        own_host = ""
+    if refused.host and refused.host.lower() != own_host.lower():
+        return f"内部网络地址,未检查:链接跳转到 {refused.what}"
+    return f"内部网络地址,未检查:{refused.what}"
+
+
 async def _fetch_all(urls: list[str], transport=None) -> dict[str, str | None]:
-    """url → None when it answered 2xx/3xx, else the reason it is broken."""
+    """url → None when it answered 2xx/3xx, else the reason (in Chinese) it is reported.
+
+    Without `transport` (tests pass a mock one) the client is the SSRF-guarded one."""
     semaphore = asyncio.Semaphore(CONCURRENCY)
     results: dict[str, str | None] = {}
-    async with httpx.AsyncClient(
-        timeout=TIMEOUT,
-        follow_redirects=True,
-        transport=transport,
-        headers={"User-Agent": "Gongkai-linkcheck/1"},
-    ) as client:
+    options = {"timeout": TIMEOUT, "follow_redirects": True, "headers": {"User-Agent": "Gongkai-linkcheck/1"}}
+    client = (
+        httpx.AsyncClient(transport=transport, **options)
+        if transport is not None
+        else ssrf.guarded_async_client(**options)
+    )
+    async with client:
 
         async def one(url: str) -> None:
             async with semaphore:
@@ -96,12 +117,15 @@ async def _fetch_all(urls: list[str], transport=None) -> dict[str, str | None]:
                     response = await client.head(url)
                     if response.status_code in (403, 405, 501):  # servers that refuse HEAD
                         response = await client.get(url)
+                except ssrf.BlockedAddress as refused:  # the link, or a redirect, points inside the network
+                    results[url] = _refusal(url, refused)
                 except httpx.TimeoutException:
-                    results[url] = "访问超时"
-                except httpx.HTTPError as error:
-                    results[url] = f"无法访问({type(error).__name__})"
+                    results[url] = "链接失效:访问超时"
+                except (httpx.HTTPError, httpx.InvalidURL) as error:
+                    results[url] = f"链接失效:无法访问({type(error).__name__})"
                 else:
-                    results[url] = None if response.status_code < 400 else f"返回 {response.status_code}"
+                    status = response.status_code
+                    results[url] = None if status < 400 else f"链接失效:返回 {status}"
 
         await asyncio.gather(*(one(url) for url in urls))
     return results
@@ -126,7 +150,7 @@ def check_links(html: str, *, transport=None) -> list[LinkProblem]:
     if external:
         results = asyncio.run(_fetch_all(external, transport=transport))
         problems += [
-            LinkProblem(url, "broken_link", Severity.WARNING, f"链接失效:{reason}")
+            LinkProblem(url, "broken_link", Severity.WARNING, reason)
             for url, reason in results.items()
             if reason is not None
         ]
