@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +12,7 @@ from django.core.cache import cache
 
 from gongkai.audit.models import AuditEvent
 from gongkai.console.models import Notification
+from gongkai.core import captcha
 from gongkai.feedback import services
 from gongkai.feedback.models import ErrorReport, Escalation, Status
 from gongkai.portal.links import item_url
@@ -49,6 +51,12 @@ def login(client, user):
     return client
 
 
+def captcha_fields() -> dict:
+    """A fresh challenge solved the way the tests solve it: the code derived from the token."""
+    token = captcha.new_token()
+    return {"captcha_token": token, "captcha": captcha.code_for(captcha._nonce(token))}
+
+
 def post_report(client, page, **overrides):
     data = {
         "page": page,
@@ -57,6 +65,7 @@ def post_report(client, page, **overrides):
         "contact_name": "张三",
         "contact": "13800138000",
         "website": "",
+        **captcha_fields(),
         **overrides,
     }
     return client.post(FORM, data)
@@ -82,6 +91,80 @@ def test_the_form_is_shown_in_chinese_for_an_item_page(client, item):
     body = response.content.decode()
     assert response.status_code == 200
     assert "网民纠错" in body and "csrfmiddlewaretoken" in body and 'name="website"' in body
+
+
+def test_the_form_shows_the_captcha_as_an_image_with_a_text_alternative_and_no_inline_code(client, item):
+    body = client.get(FORM, {"page": item_url(item)}).content.decode()
+    start = body.index('<form class="jiucuo-form"')
+    form = body[start : body.index("</form>", start)]
+    token = re.search(r'name="captcha_token" value="([^"]+)"', form).group(1)
+    assert 'name="captcha"' in form and "验证码" in form and "换一张" in form
+    assert f'src="/captcha.png?t={token}"' in form.replace("%3A", ":")
+    assert 'alt="验证码图片' in form and "不区分大小写" in form
+    assert captcha.code_for(captcha._nonce(token)) not in form  # the page never carries the answer
+    assert "<style" not in body and " style=" not in body and "onclick" not in body
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body)  # scripts only from files (CSP)
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ({"captcha": ""}, "请输入验证码"),
+        ({"captcha": "0000"}, "验证码不正确"),
+        ({"captcha_token": "", "captcha": "ABCD"}, "验证码无效"),
+        ({"captcha_token": "forged:token"}, "验证码无效"),
+    ],
+)
+def test_a_report_without_the_right_captcha_is_refused_and_keeps_what_was_typed(
+    client, item, answer, message
+):
+    sent = captcha_fields()
+    response = post_report(
+        client,
+        item_url(item),
+        category="broken_link",
+        description="附件链接<打不开>,请修复。",
+        contact_name="王五",
+        contact="wangwu@example.com",
+        **{**sent, **answer},
+    )
+    body = response.content.decode()
+    assert response.status_code == 400 and message in body
+    assert not ErrorReport.objects.exists()
+    # Nothing typed is lost: the text (escaped), the contacts and the chosen type come back...
+    assert "附件链接&lt;打不开&gt;,请修复。</textarea>" in body
+    assert 'value="王五"' in body and 'value="wangwu@example.com"' in body
+    assert re.search(r'<input[^>]*value="broken_link"[^>]*checked', body)
+    # ...with a new challenge to answer.
+    shown = re.search(r'name="captcha_token" value="([^"]+)"', body).group(1)
+    assert shown != sent["captcha_token"]
+    again = post_report(
+        client, item_url(item), captcha_token=shown, captcha=captcha.code_for(captcha._nonce(shown))
+    )
+    assert again.status_code == 302 and ErrorReport.objects.count() == 1
+
+
+def test_a_report_posted_without_any_captcha_fields_is_refused(client, item):
+    data = {"page": item_url(item), "category": "typo", "description": "日期写错了。", "website": ""}
+    response = client.post(FORM, data)
+    body = response.content.decode()
+    assert response.status_code == 400 and "验证码无效" in body and "日期写错了。</textarea>" in body
+    assert not ErrorReport.objects.exists()
+
+
+def test_a_captcha_is_accepted_once(client, item):
+    solved = captcha_fields()
+    assert post_report(client, item_url(item), **solved).status_code == 302
+    response = post_report(client, item_url(item), description="再报一次。", **solved)
+    body = response.content.decode()
+    assert response.status_code == 400 and "验证码已使用过" in body and "再报一次。" in body
+    assert ErrorReport.objects.count() == 1
+
+
+def test_with_the_right_captcha_the_report_is_stored(client, item):
+    response = post_report(client, item_url(item), **captcha_fields())
+    assert response.status_code == 302
+    assert ErrorReport.objects.get().description == "第二段“文化”写成了“文话”。"
 
 
 def test_the_form_saves_a_report_due_three_working_days_later_across_the_national_day_holiday(

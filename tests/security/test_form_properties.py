@@ -277,7 +277,10 @@ def test_the_public_forms_take_any_text(public, text, name):
     client = Client(raise_request_exception=False)
     item = f"/xxgk/items/{w.published.index_number}/"
     posts = [
-        ("/xxgk/jiucuo/", {"page": item, "category": "typo", "description": text, "contact_name": name}),
+        (
+            "/xxgk/jiucuo/",
+            {"page": item, "category": "typo", "description": text, "contact_name": name, **_solved()},
+        ),
         (
             reverse("participation:consultation_detail", args=[w.consultation.pk]),
             {"text": text, "name": name, "phone": "13812340000", "consent": "on", **_solved()},

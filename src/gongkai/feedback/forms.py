@@ -1,10 +1,14 @@
 from django import forms
 
+from gongkai.core.forms import CaptchaMixin
+
 from .models import MAX_DESCRIPTION, Category
 from .services import MAX_ANSWER
 
 
-class ReportForm(forms.Form):
+class ReportForm(CaptchaMixin):
+    """The public 网民纠错 form: the captcha (checked in CaptchaMixin.clean), and `website` as a honeypot."""
+
     page = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
     org = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
     category = forms.ChoiceField(
