@@ -1,6 +1,9 @@
 """The rules of searchable text: normalisation, bigram tokens and query terms."""
 
+import pytest
+
 from gongkai.search import text
+from gongkai.search.text import normalize
 
 
 def test_brackets_spaces_punctuation_and_width_do_not_matter():
@@ -61,3 +64,34 @@ def test_too_long_and_too_many_terms_are_cut_with_a_message():
 def test_tokens_text_is_the_tokens_joined():
     for norm in ("", "a", "ab", "文化旅游", "2026年"):
         assert text.tokens_text(norm) == " ".join(text.tokens(norm))
+
+
+def _normalize_with_map_by_definition(value):
+    out, where = [], []
+    for i, char in enumerate(value):
+        for kept in normalize(char):
+            out.append(kept)
+            where.append(i)
+    return "".join(out), where
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "关于开展2026年文化和旅游（Ｆｕｌｌ）活动的通知，请认真贯彻落实。",
+        "ﬁ①²½㎏ǅ İ 晋市文旅发〔2026〕3号",  # characters that become several, or none
+        "",
+        "   ",
+    ],
+)
+def test_normalize_with_map_keeps_the_per_character_rule(value):
+    assert text.normalize_with_map(value) == _normalize_with_map_by_definition(value)
+    assert text.normalize_with_map(value) == _normalize_with_map_by_definition(value)  # from the memo
+
+
+def test_normalize_with_map_still_works_when_its_memo_is_full(monkeypatch):
+    monkeypatch.setattr(text, "_KEPT", {"a": "a"})
+    monkeypatch.setattr(text, "_KEPT_MAX", 2)
+    value = "ﬁ文化Ａ"
+    assert text.normalize_with_map(value) == _normalize_with_map_by_definition(value)
+    assert len(text._KEPT) <= 2

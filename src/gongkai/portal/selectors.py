@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -366,12 +367,46 @@ def _most_common(tally: Counter) -> list[tuple[int, int]]:
     return sorted(tally.items(), key=lambda pair: (-pair[1], pair[0]))[:FACET_LIMIT]
 
 
+@dataclass(frozen=True)
+class _Named:
+    code: str
+    name: str
+
+
+def _facet_names(
+    tallies: dict[str, Counter],
+) -> tuple[dict[int, _Named], dict[int, _Named], dict[int, _Named]]:
+    """The codes and names of the catalogue entries, topics and publishers of a search's facets, in one
+    query (three ORM queries cost ~5 ms of a search, most of it building them)."""
+    wanted = [
+        ("e", CatalogueEntry, [pk for pk, _n in _most_common(tallies["entry"])]),
+        ("t", Topic, [pk for pk, _n in _most_common(tallies["topic"])]),
+        (
+            "o",
+            Organization,
+            [pk for pk, _n in _most_common(tallies["org"])] if len(tallies["org"]) > 1 else [],
+        ),
+    ]
+    parts: list[str] = []
+    params: list = []
+    for kind, model, ids in wanted:
+        if ids:
+            marks = ",".join(["%s"] * len(ids))
+            parts.append(f"SELECT %s, id, code, name FROM {model._meta.db_table} WHERE id IN ({marks})")  # noqa: S608
+            params += [kind, *ids]
+    found: dict[str, dict[int, _Named]] = {"e": {}, "t": {}, "o": {}}
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for kind, pk, code, name in cursor.fetchall():
+                found[kind][pk] = _Named(code, name)
+    return found["e"], found["t"], found["o"]
+
+
 def _facets(tallies: dict[str, Counter], filters: ListFilters) -> dict[str, list[FacetValue]]:
     """The facet values (year, catalogue entry, topic, validity, publisher) of the counts of a search
     (search_query.run), with their names."""
-    entries = CatalogueEntry.objects.in_bulk(list(tallies["entry"])) if tallies["entry"] else {}
-    topics = Topic.objects.in_bulk(list(tallies["topic"])) if tallies["topic"] else {}
-    orgs = Organization.objects.in_bulk(list(tallies["org"])) if len(tallies["org"]) > 1 else {}
+    entries, topics, orgs = _facet_names(tallies)
     chosen_entry = filters.entries[0].code if filters.entries else ""
     return {
         "year": [

@@ -174,6 +174,22 @@ def rebuild(*, progress=None) -> int:
     return done
 
 
+def merge(*, at_least: int = 1) -> int:
+    """Fold what was indexed since the base was built into a new base (PostgreSQL; nothing on SQLite,
+    whose FTS5 merges its own segments), if the delta holds at least ``at_least`` fields or stale items.
+    Holds the generation row meanwhile, so index updates wait (searches do not); the token is unchanged:
+    the results are the same. Returns the number of tokens written (0 when nothing was done)."""
+    index = backends.current()
+    if index.delta_size() < max(1, at_least):
+        return 0
+    with transaction.atomic():
+        if not IndexGeneration.objects.select_for_update().filter(pk=1).exists():
+            new_generation()
+        if index.delta_size() < max(1, at_least):  # merged by another process meanwhile
+            return 0
+        return index.merge()
+
+
 def repair() -> int:
     """Index what is published but missing or out of date, drop what is indexed but no longer published
     (for instance after a failed after-commit update, or a process killed between the commit and it).

@@ -66,9 +66,18 @@ def hits_sql(terms: list[str]) -> tuple[str, list]:
 
 
 def matching(terms: list[str]) -> RawSQL:
-    """For ``queryset.filter(pk__in=matching(terms))``."""
-    sql, params = hits_sql(terms)
-    return RawSQL(f"SELECT h.item_id FROM ({sql}) h", params)  # noqa: S611
+    """For ``queryset.filter(pk__in=matching(terms))``. On PostgreSQL the ids are found in process (the
+    posting lists are not SQL-readable) and passed as one array."""
+    index = backends.current()
+    if index.vendor != "postgresql":
+        sql, params = hits_sql(terms)
+        return RawSQL(f"SELECT h.item_id FROM ({sql}) h", params)  # noqa: S611
+    found: np.ndarray | None = None
+    for term in terms:
+        items = np.unique(index.term_codes(term) >> backends.FIELD_BITS)
+        found = items if found is None else np.intersect1d(found, items, assume_unique=True)
+    ids = [] if found is None else found.tolist()
+    return RawSQL("SELECT unnest(%s::bigint[])", [ids])  # noqa: S611
 
 
 @dataclass

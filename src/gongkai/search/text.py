@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from itertools import compress
 from operator import add
 
 _DROP = re.compile(r"[\W_]+")  # \W is Unicode-aware: keeps exactly the characters str.isalnum() accepts
@@ -36,18 +37,30 @@ def normalize(text: str) -> str:
     return _DROP.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
+_KEPT: dict[str, str] = {}  # character -> what normalising it alone keeps (memo of normalize_with_map)
+_KEPT_MAX = 200_000
+
+
 def normalize_with_map(text: str) -> tuple[str, list[int]]:
     """``normalize(text)`` one character at a time, with the index in ``text`` of each kept character.
 
-    Used to put highlights back on the original text. Per character, so for the few results shown only.
-    """
-    out: list[str] = []
-    where: list[int] = []
-    for i, char in enumerate(text):
-        for kept in _DROP.sub("", unicodedata.normalize("NFKC", char).lower()):
-            out.append(kept)
-            where.append(i)
-    return "".join(out), where
+    Used to put highlights back on the original text (the page's titles and snippets). What each
+    character becomes is remembered, so a snippet's block costs a dictionary lookup per character, not a
+    normalisation."""
+    kept_of = _KEPT
+    chars = set(text)
+    missing = chars.difference(kept_of)
+    if missing:
+        found = {char: _DROP.sub("", unicodedata.normalize("NFKC", char).lower()) for char in missing}
+        if len(kept_of) + len(found) <= _KEPT_MAX:
+            kept_of.update(found)
+        else:  # the memo is full (hostile input): a dictionary for this text alone
+            kept_of = {**found, **{char: kept_of[char] for char in chars - missing}}
+    kept = [kept_of[char] for char in text]
+    norm = "".join(kept)
+    if len(norm) + kept.count("") == len(kept):  # the usual case: one character or none each
+        return norm, list(compress(range(len(kept)), kept))
+    return norm, [i for i, piece in enumerate(kept) for _ in piece]
 
 
 def tokens(norm: str) -> list[str]:
