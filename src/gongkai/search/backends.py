@@ -303,24 +303,39 @@ class PostgresIndex:
                 cursor.execute(sql, params, binary=True)
                 return cursor.fetchall()
 
-            ((delta, stale),) = fetch(
-                f"SELECT (SELECT string_agg(int8send(d.code), ''::bytea) FROM ({delta_sql}) d), "
-                "(SELECT string_agg(int4send(item_id), ''::bytea) FROM search_stale)",
-                delta_params,
-            )
+            # The delta's codes and the stale items come with the first read of the postings (one round
+            # trip less): uncorrelated subqueries, evaluated once whatever the number of rows.
+            extra = {
+                "sql": (
+                    f", (SELECT string_agg(int8send(d.code), ''::bytea) FROM ({delta_sql}) d), "
+                    "(SELECT string_agg(int4send(item_id), ''::bytea) FROM search_stale)"
+                ),
+                "params": delta_params,
+                "delta": None,
+                "stale": None,
+            }
+
+            def fetch_postings(columns: str, tokens: list[str]) -> list[tuple]:
+                sql, params = extra.pop("sql", ""), extra.pop("params", [])
+                rows = fetch(
+                    f"SELECT t.token, {columns}{sql} FROM unnest(%s::text[]) t(token) "
+                    "LEFT JOIN search_posting p ON p.token = t.token",
+                    [*params, tokens],  # the subqueries' placeholders come first in the text
+                )
+                if sql:
+                    extra["delta"], extra["stale"] = rows[0][-2:] if rows else (None, None)
+                    rows = [row[:-2] for row in rows]
+                return [row for row in rows if row[1] is not None]
 
             def load_sizes(tokens: list[str]) -> dict[str, tuple[int, int]]:
                 # octet_length of an uncompressed out-of-line value is read from its pointer
-                rows = fetch(
-                    "SELECT token, octet_length(codes), COALESCE(octet_length(occurrences), 0) "
-                    "FROM search_posting WHERE token = ANY(%s)",
-                    [tokens],
+                rows = fetch_postings(
+                    "octet_length(p.codes), COALESCE(octet_length(p.occurrences), 0)", tokens
                 )
                 return {token: (codes, occurrences) for token, codes, occurrences in rows}
 
             def load_codes(tokens: list[str]) -> dict[str, np.ndarray]:
-                rows = fetch("SELECT token, codes FROM search_posting WHERE token = ANY(%s)", [tokens])
-                return {token: postings.codes_of(value) for token, value in rows}
+                return {token: postings.codes_of(value) for token, value in fetch_postings("p.codes", tokens)}
 
             def load_positions(tokens: list[str]) -> dict[str, bytes]:
                 rows = fetch("SELECT token, occurrences FROM search_posting WHERE token = ANY(%s)", [tokens])
@@ -337,6 +352,9 @@ class PostgresIndex:
                 return [code for (code,) in rows]
 
             base = postings.match(term, load_sizes, load_codes, load_positions, confirm).astype(np.int64)
+            if "sql" in extra:  # no posting was read (cannot happen today): read the delta on its own
+                fetch_postings("p.codes", [""])  # one row, no such token
+        delta, stale = extra["delta"], extra["stale"]
         if stale and base.size:
             stale_ids = np.frombuffer(stale, dtype=">i4").astype(np.int64)
             base = base[~np.isin(base >> FIELD_BITS, stale_ids)]

@@ -215,9 +215,12 @@ def match(term: str, load_sizes, load_codes, load_positions, confirm) -> np.ndar
     if len(sizes) < len(set(bigrams)):
         return codes_of(None)
     cost = {token: sum(size) for token, size in sizes.items()}
-    # The cheapest cover, plus the rarest bigram: it narrows the fields and the starts for little to read.
+    # The cheapest cover, plus the rarest bigram if it is much rarer than all of those: it narrows the
+    # fields and the starts for little to read (otherwise it would only add a check of every start).
+    offsets = cover(term, cost)
     rarest = min(range(len(bigrams)), key=lambda offset: cost[bigrams[offset]])
-    offsets = sorted({*cover(term, cost), rarest})
+    if cost[bigrams[rarest]] * 4 < min(cost[bigrams[offset]] for offset in offsets):
+        offsets = sorted({*offsets, rarest})
     chosen = list(dict.fromkeys(bigrams[offset] for offset in offsets))
     codes = load_codes(chosen)
     among = candidates(list(codes.values()))
@@ -227,7 +230,7 @@ def match(term: str, load_sizes, load_codes, load_positions, confirm) -> np.ndar
         return np.sort(np.asarray(confirm(term, among), dtype=CODE))
     wanted = _table(among, int(among[-1]) + 1)
     keys = {token: keys_of(value, codes[token], wanted) for token, value in load_positions(chosen).items()}
-    return phrase([(offset, bigrams[offset]) for offset in offsets], keys, among)
+    return phrase([(offset, bigrams[offset]) for offset in offsets], keys)
 
 
 def codes_of(value: bytes | None) -> np.ndarray:
@@ -288,18 +291,16 @@ def candidates(code_lists: list[np.ndarray]) -> np.ndarray:
     return found
 
 
-def phrase(at: list[tuple[int, str]], keys: dict[str, np.ndarray], among: np.ndarray) -> np.ndarray:
-    """The codes (of ``among``, sorted) of the fields where each ``(offset, bigram)`` of ``at`` occurs at
-    ``start + offset`` for one start.
+def phrase(at: list[tuple[int, str]], keys: dict[str, np.ndarray]) -> np.ndarray:
+    """The sorted codes of the fields where each ``(offset, bigram)`` of ``at`` occurs at ``start + offset``
+    for one start.
 
-    ``keys[token]``: the token's occurrences (``code << 32 | position``, sorted). The rarest bigram's
-    occurrences in the candidate fields give the possible starts, and each other bigram keeps those
-    where it occurs at its offset (a binary search of ``start + offset``)."""
+    ``keys[token]``: the token's occurrences (``code << 32 | position``, sorted), in the candidate fields
+    only (``keys_of`` with ``wanted``). The rarest bigram's occurrences give the possible starts, and each
+    other bigram keeps those where it occurs at its offset (a binary search of ``start + offset``)."""
     anchor, anchor_token = min(at, key=lambda pair: keys[pair[1]].size)
     anchored = keys[anchor_token]
-    size = int(among[-1]) + 1
-    anchored = anchored[((anchored >> 32) < size) & ((anchored & _LOW) >= anchor)]
-    anchored = anchored[_table(among, size)[anchored >> 32]]
+    anchored = anchored[(anchored & _LOW) >= anchor]
     starts = anchored - anchor  # a phrase cannot start before the field (checked above)
     for offset, token in at:
         if offset == anchor or not starts.size:
