@@ -19,7 +19,7 @@ from huey.contrib.djhuey import HUEY
 
 from gongkai.concerns import notify
 from gongkai.concerns.constants import WebhookKind
-from gongkai.concerns.models import Policy, Webhook
+from gongkai.concerns.models import OutboundMessage, Policy, Webhook
 from gongkai.console.models import Notification
 from tests.factories import make_staff
 from tests.orgs.factories import OrganizationFactory
@@ -349,18 +349,27 @@ def test_a_failing_robot_neither_raises_nor_stops_the_others_and_is_retried(
         bad.refresh_from_db()
         assert "310000" in bad.last_error
         assert len(mail.outbox) == 3  # the policy's addresses (no recipients given)
-        # the failed delivery is scheduled again (retries=2, after RETRY_DELAY); the good one is not
+        # the failed delivery (its outbox row, by id) is scheduled again (retries=2, after RETRY_DELAY);
+        # the good one is not
+        bad_message = OutboundMessage.objects.get(webhook=bad)
         retries = HUEY.scheduled()[scheduled_before:]
-        assert [(task.name, task.args[0], task.retries) for task in retries] == [
-            ("send_webhook_task", bad.pk, notify.RETRIES - 1)
+        assert [(task.name, task.args, task.retries) for task in retries] == [
+            ("send_webhook_task", (bad_message.pk,), notify.RETRIES - 1)
         ]
     finally:
         HUEY.storage.flush_schedule()
 
 
-def test_a_robot_switched_off_before_the_worker_runs_is_skipped(org, robots):
-    webhook = hook(org, f"{robots.url}/wecom", active=False)
-    assert notify.send_webhook_task.call_local(webhook.pk, title="t", text="x", url="") is False
+def test_a_robot_switched_off_before_the_worker_runs_is_skipped(
+    org, robots, django_capture_on_commit_callbacks
+):
+    webhook = hook(org, f"{robots.url}/wecom")
+    with django_capture_on_commit_callbacks(execute=False):  # the worker has not run yet
+        notify.announce(org, kind="concerns.alert_raised", title="t", text="x")
+    webhook.active = False
+    webhook.save()
+    message = OutboundMessage.objects.get(webhook=webhook)
+    assert notify.send_webhook_task.call_local(message.pk) is False
     assert robots.requests == []
 
 

@@ -1,11 +1,13 @@
-"""The process the crash tests kill: publishing and 舆情 ingest run for real against a database of their
-own (GONGKAI_DATABASE_URL), plus the state check the tests assert on.
+"""The process the crash tests kill: publishing, 舆情 ingest and 舆情 notifications run for real against a
+database of their own (GONGKAI_DATABASE_URL), plus the state check the tests assert on.
 
     python -m tests.reliability.driver seed                  # staff, approved items, a source and its rule
     python -m tests.reliability.driver publish [--pause P]   # publish every approved item, one by one
     python -m tests.reliability.driver poll [--pause P] [--due]  # what `gongkai poll` does: poll_due()
     python -m tests.reliability.driver worker-poll [--pause P]  # the worker's polling task (huey lock)
     python -m tests.reliability.driver repair                # the worker's search-index repair job
+    python -m tests.reliability.driver announce --robot URL [--pause P]  # notify.announce() in a change
+    python -m tests.reliability.driver deliver [--due]       # the worker's outbox job (e-mails, robots)
     python -m tests.reliability.driver state                 # the consistency report only
 
 Commands can follow each other (``publish repair``). The run first prints ``STATE <json>``, the state it
@@ -31,12 +33,21 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from gongkai.audit.models import AuditEvent  # noqa: E402
 from gongkai.audit.verify import verify_chain  # noqa: E402
-from gongkai.concerns.models import Case, Mention, MonitoringRule, SeenEntry, Source  # noqa: E402
+from gongkai.concerns.models import (  # noqa: E402
+    Case,
+    Mention,
+    MonitoringRule,
+    OutboundMessage,
+    SeenEntry,
+    Source,
+)
+from gongkai.console.models import Notification  # noqa: E402
 from gongkai.orgs.models import Organization  # noqa: E402
 from gongkai.publishing.constants import ItemStatus, RevisionStatus  # noqa: E402
 from gongkai.publishing.models import ApprovalForm, Counter, InformationItem  # noqa: E402
@@ -47,6 +58,15 @@ ITEMS = 8  # approved, never published
 REVISED = 2  # published, with an approved new revision waiting
 RULE_TERM = "景区"
 FEED = "big.xml"  # under GONGKAI_CONCERN_LOCAL_ROOT
+ANNOUNCED = "concerns.crash_test"  # the kind of the driver's announcement (no product code uses it)
+ANNOUNCE_ADDRESS = "office@example.cn"  # the policy's notification address
+
+# E-mails go to files (one per message) under the job's var folder, where the test counts them; group
+# robots are the test's local HTTP server on 127.0.0.1.
+MAILBOX = settings.VAR_DIR / "mail"
+settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+settings.EMAIL_FILE_PATH = str(MAILBOX)
+settings.GONGKAI_FETCH_ALLOW_PRIVATE = True
 
 
 def out(tag: str, value=None) -> None:
@@ -219,12 +239,32 @@ def concerns_state(org: Organization) -> dict:
     }
 
 
+def outbox_state(org: Organization) -> dict:
+    """The announcement's console notifications and its outbox rows exist together or not at all; what
+    left is counted where it arrived (mail files, the test's robot server)."""
+    problems: list[str] = []
+    notifications = Notification.objects.filter(organization=org, kind=ANNOUNCED).count()
+    messages = OutboundMessage.objects.filter(organization=org)
+    count = messages.count()
+    if bool(notifications) != bool(count):
+        problems.append(f"{notifications} console notifications but {count} outbox messages")
+    return {
+        "problems": problems,
+        "notifications": notifications,
+        "messages": count,
+        "unsent": messages.filter(sent_at__isnull=True).count(),
+        "attempts": sum(messages.values_list("attempts", flat=True)),
+        "mails": len(list(MAILBOX.glob("*.log"))) if MAILBOX.exists() else 0,
+    }
+
+
 def state() -> dict:
     org = Organization.objects.order_by("pk").last()
     chain = [str(p) for p in verify_chain()]
     return {
         "publishing": publishing_state(org),
         "concerns": concerns_state(org),
+        "outbox": outbox_state(org),
         "audit_chain": chain,
         "audit_events": AuditEvent.objects.count(),
     }
@@ -308,6 +348,62 @@ def worker_poll(point: str | None, due: bool = False) -> None:
     out("POLLED", {"sources": concerns_poll.call_local()})
 
 
+def announce(point: str | None, robot: str) -> None:
+    """A change that announces (as the 舆情 services do): to the office by console and the policy's
+    address, and to the organisation's robot at `robot`."""
+    from gongkai.concerns import notify
+    from gongkai.concerns.models import Policy, Webhook
+    from gongkai.publishing import services
+
+    org = Organization.objects.order_by("pk").last()
+    Policy.objects.update_or_create(organization=org, defaults={"notify_emails": ANNOUNCE_ADDRESS})
+    Webhook.objects.get_or_create(organization=org, url=robot, defaults={"name": "值班群", "kind": "wecom"})
+    office = [m.user for m in services.members_of(org.pk) if m.has_role("office_editor")]
+
+    if point == "in-transaction":
+        original_save = notify._save
+
+        def save_then_pause(messages):
+            saved = original_save(messages)
+            assert transaction.get_connection().in_atomic_block
+            pause()  # the console notifications and the outbox rows are written, not committed
+            return saved
+
+        notify._save = save_then_pause
+    elif point == "after-commit":
+        original_enqueue = notify.enqueue
+
+        def pause_before_enqueueing(queued):
+            assert not transaction.get_connection().in_atomic_block
+            pause()  # the change is committed; the tasks that send its messages are not queued
+            original_enqueue(queued)
+
+        notify.enqueue = pause_before_enqueueing
+    with transaction.atomic():
+        notify.announce(
+            org,
+            kind=ANNOUNCED,
+            title="舆情突增预警:60 分钟内 40 条",
+            text="最近 60 分钟收录相关信息 40 条。请及时研判。",
+            url="/console/concerns/cases/",
+            recipients=office,
+            urgent=True,
+        )
+    out("ANNOUNCED")
+
+
+def deliver(due: bool = False) -> None:
+    """The worker's outbox job (`due`: as if its 2 minutes' grace had passed, the way a restarted worker
+    finds them)."""
+    from django.db.models import F
+
+    from gongkai.concerns.tasks import concerns_outbox
+
+    if due:
+        OutboundMessage.objects.update(created_at=F("created_at") - datetime.timedelta(minutes=3))
+    out("DELIVERED", concerns_outbox.call_local())
+
+
 def repair() -> None:
     from gongkai.search.tasks import repair_search_index
 
@@ -323,15 +419,24 @@ def run(command: str, args) -> None:
         worker_poll(args.pause, due=args.due)
     elif command == "repair":
         repair()
+    elif command == "announce":
+        announce(args.pause, args.robot)
+    elif command == "deliver":
+        deliver(due=args.due)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
-        "commands", nargs="+", choices=["seed", "publish", "poll", "worker-poll", "repair", "state"]
+        "commands",
+        nargs="+",
+        choices=["seed", "publish", "poll", "worker-poll", "repair", "announce", "deliver", "state"],
     )
     parser.add_argument("--pause", choices=["in-transaction", "after-commit"])
-    parser.add_argument("--due", action="store_true", help="poll: make every source due first")
+    parser.add_argument(
+        "--due", action="store_true", help="poll: make every source due first; deliver: every message"
+    )
+    parser.add_argument("--robot", default="", help="announce: the group robot's URL")
     parser.add_argument(
         "--retry",
         action="store_true",

@@ -16,6 +16,8 @@ What must hold after every crash (the driver's STATE report):
   form, one audit event per published revision — or untouched; the counters have no gap;
 - ingest: the entries seen, the mentions (each in a case), the source's success and the audit events of
   a poll are all there or none of them is;
+- notifications: an announcement's console notifications and its outbox rows (e-mails, robot messages)
+  are all there or none of them is, and what was committed is sent by the outbox job, once;
 - the audit chain verifies.
 The search index is derived from the items after commit: a crash between a publication's commit and its
 index update leaves that one entry missing or stale, and the repair job (every ten minutes in the
@@ -43,6 +45,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.concerns.test_notify import robots  # noqa: F401  (the group robots' local server, a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -288,6 +292,7 @@ def sound(state: dict) -> None:
     """No half-done state: the invariants the driver checks, and an intact audit chain."""
     assert state["publishing"]["problems"] == [], state["publishing"]
     assert state["concerns"]["problems"] == [], state["concerns"]
+    assert state["outbox"]["problems"] == [], state["outbox"]
     assert state["audit_chain"] == []
 
 
@@ -444,6 +449,65 @@ def test_killing_an_ingest_midway_leaves_all_or_nothing_and_a_rerun_completes_on
         assert concerns["cases"] >= 1 and concerns["last_success"]
     assert polled == {"new": 0, "created": 0, "error": ""}
     assert again["concerns"]["cases"] == committed["concerns"]["cases"]
+
+
+# --- notifications ------------------------------------------------------------------------------------
+
+
+def test_killing_an_announcement_after_its_commit_loses_no_message_and_the_outbox_job_sends_it_once(
+    place,
+    robots,  # noqa: F811
+):
+    robot = f"{robots.url}/wecom"
+
+    # 1. Killed inside the change: console notifications and outbox rows written, nothing committed.
+    job = Job(place, "announce", "--robot", robot, "--pause", "in-transaction")
+    job.wait_for("STATE")
+    job.wait_for("PAUSED")
+    job.kill()
+
+    # 2. Killed after the commit, before the tasks that send the e-mail and the robot message are queued
+    #    (before this outbox, the messages were lost here).
+    job = Job(place, "announce", "--robot", robot, "--pause", "after-commit")
+    after_first = job.wait_for("STATE")
+    job.wait_for("PAUSED")
+    job.kill()
+    sound(after_first)
+    assert after_first["outbox"] == {
+        "problems": [],
+        "notifications": 0,
+        "messages": 0,
+        "unsent": 0,
+        "attempts": 0,
+        "mails": 0,
+    }
+
+    assert robots.requests == []
+
+    # 3. The worker started again: its outbox job (every 5 minutes) finds the committed messages.
+    job = Job(place, "deliver", "--due")
+    restarted = job.wait_for("STATE")
+    delivered = job.wait_for("DELIVERED")
+    done = job.wait_for("STATE")
+    job.finish()
+    sound(restarted)
+    outbox = restarted["outbox"]
+    assert outbox["notifications"] >= 1
+    assert (outbox["messages"], outbox["unsent"], outbox["attempts"], outbox["mails"]) == (2, 2, 0, 0)
+    assert delivered == 2
+    sound(done)
+    assert (done["outbox"]["unsent"], done["outbox"]["attempts"], done["outbox"]["mails"]) == (0, 2, 1)
+    [request] = robots.requests
+    assert request["body"]["markdown"]["content"].startswith("**【紧急】舆情突增预警")
+
+    # 4. Once: the job again sends nothing more.
+    job = Job(place, "deliver", "--due")
+    job.wait_for("STATE")
+    assert job.wait_for("DELIVERED") == 0
+    again = job.wait_for("STATE")
+    job.finish()
+    assert (again["outbox"]["messages"], again["outbox"]["unsent"], again["outbox"]["mails"]) == (2, 0, 1)
+    assert len(robots.requests) == 1
 
 
 def huey_lock_held(place: Place) -> bool:

@@ -439,3 +439,58 @@ class Webhook(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OutboundMessage(models.Model):
+    """One e-mail to one address, or one message to one group robot, that `notify.announce()` is to send:
+    a transactional outbox. The row is written in the caller's transaction (so it exists exactly when the
+    change that caused it does); after commit a worker task sends it by its id, and the outbox job sends
+    what such a task never did (notify.deliver_due). `sent_at` is set once it got through;
+    `next_attempt_at` empty and `sent_at` empty means given up (the reason in `last_error`).
+
+    Holds personal data (addresses and the message): rows are deleted 90 days after they were sent or
+    given up (notify.purge_outbox).
+    """
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("邮件")
+        ROBOT = "robot", _("群机器人")
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="concern_outbound_messages"
+    )
+    channel = models.CharField(_("方式"), max_length=10, choices=Kind.choices)
+    address = models.EmailField(_("邮箱"), max_length=254, blank=True)
+    webhook = models.ForeignKey(
+        Webhook,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("群机器人"),
+    )
+    subject = models.TextField(_("标题"), help_text="the e-mail's subject, or the robot message's title")
+    body = models.TextField(_("内容"), blank=True, help_text="the e-mail's body, or the robot message's text")
+    url = models.TextField(_("链接"), blank=True, help_text="robot: the case's path in the console")
+    urgent = models.BooleanField(_("紧急"), default=False)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True, default=timezone.now)
+
+    class Meta:
+        verbose_name = _("待发消息")
+        verbose_name_plural = _("待发消息")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["sent_at", "next_attempt_at"], name="concerns_outbox_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(channel="email") & ~Q(address="") & Q(webhook__isnull=True))
+                | (Q(channel="robot") & Q(address="") & Q(webhook__isnull=False)),
+                name="outbox_one_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.address or self.webhook_id}"

@@ -1,9 +1,15 @@
 """Telling people about 舆情 (issue 6 item 8): the console inbox, e-mail and group robots.
 
 `announce()` is what services call. The console notification is written in the caller's transaction, so it
-exists exactly when the change that caused it does. E-mail and robot messages leave after commit from the
-worker (one huey task per address and per robot, each retried twice), so a slow or broken robot never
-holds up the request or undoes the change, and a rolled-back change sends nothing.
+exists exactly when the change that caused it does. So is every e-mail and robot message: one
+`OutboundMessage` row per address and per robot (a transactional outbox), so a rolled-back change sends
+nothing and a committed one loses nothing. After commit, one huey task per row sends it by its id (retried
+RETRIES times, RETRY_DELAY apart), so a slow or broken robot never holds up the request or undoes the
+change. What such a task never did — the process died between the commit and the enqueue, the queue lost
+the task or its retries — the outbox job (`deliver_due`, every 5 minutes) sends, up to MAX_ATTEMPTS
+attempts in all. A row is claimed before it is sent (a conditional UPDATE: unsent, due, not claimed by
+another worker), so two workers never send it at the same time, and a row once sent is never sent again.
+A worker killed in the very middle of a send can make it go twice (at least once, never lost).
 
 Group robots (both reply JSON ``{"errcode": 0, "errmsg": "ok"}`` on success):
 
@@ -16,12 +22,14 @@ Group robots (both reply JSON ``{"errcode": 0, "errmsg": "ok"}`` on success):
   ``sign`` = urlencode(base64(HmacSHA256(key=secret, message=f"{timestamp}\\n{secret}"))).
 
 A non-zero ``errcode``, an HTTP error status, a time-out or a refused connection is written to
-`Webhook.last_error` (in Chinese, with the robot's own ``errmsg``) and never raised to the caller.
+`Webhook.last_error` (in Chinese, with the robot's own ``errmsg``) and never raised to the caller; each
+failed attempt is also written to the row's `last_error`, and the attempt that gives up says so there.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import hmac
 import logging
@@ -35,6 +43,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
@@ -42,7 +51,7 @@ from gongkai.console import services as console
 
 from . import ssrf
 from .constants import WebhookKind
-from .models import Policy, Webhook
+from .models import OutboundMessage, Policy, Webhook
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +60,13 @@ MARKDOWN_MAX_BYTES = 4096  # WeCom's limit for markdown.content; DingTalk messag
 CONSOLE_MAX_CHARS = 500  # console.models.Notification.message
 CONSOLE_URL_MAX_CHARS = 300  # console.models.Notification.url
 ERROR_MAX_CHARS = 500  # Webhook.last_error
-RETRIES = 2
-RETRY_DELAY = 60  # seconds
+RETRIES = 2  # the huey task's retries after its first attempt
+RETRY_DELAY = 60  # seconds, at least, between two attempts at one message
+MAX_ATTEMPTS = 6  # in all: the task's three, then the outbox job's, 5 minutes apart; then given up
+CLAIM_SECONDS = 600  # a claimed message is free again after this long (its worker died while sending)
+OUTBOX_GRACE = datetime.timedelta(minutes=2)  # younger messages are left to their after-commit task
+OUTBOX_BATCH = 100  # messages sent by one run of the outbox job, at most
+OUTBOX_KEEP_DAYS = 90  # sent (or given up) messages are deleted after this many days
 URGENT = "【紧急】"
 ELLIPSIS = "…"
 
@@ -81,7 +95,8 @@ def announce(
     urgent: bool = False,
 ) -> None:
     """Tell `recipients` (users) in the console now; e-mail them and the policy's addresses, and post to
-    every active robot of the organisation, after commit.
+    every active robot of the organisation, after commit: the messages are outbox rows of the caller's
+    transaction, each sent by a worker task queued after commit (or else by the outbox job).
 
     `url` is the case's path in the console ("/console/concerns/cases/12/"); robots and e-mails get it
     made absolute with settings.GONGKAI_SITE_URL when that is set.
@@ -96,21 +111,51 @@ def announce(
         message=console_message(title, text, urgent=urgent),
         url=url if len(url) <= CONSOLE_URL_MAX_CHARS else "",
     )
-    addresses = email_addresses(organization, people)
-    organization_id = organization.pk
-    organization_name = organization.name
-
-    def dispatch() -> None:
-        subject, body = email_message(organization_name, title=title, text=text, url=url, urgent=urgent)
-        for address in addresses:
-            send_email_task(address, subject, body)
-        webhook_ids = Webhook.objects.filter(organization_id=organization_id, active=True).values_list(
-            "pk", flat=True
+    subject, body = email_message(organization.name, title=title, text=text, url=url, urgent=urgent)
+    messages = [
+        OutboundMessage(
+            organization=organization,
+            channel=OutboundMessage.Kind.EMAIL,
+            address=address,
+            subject=subject,
+            body=body,
         )
-        for webhook_id in webhook_ids.order_by("pk"):
-            send_webhook_task(webhook_id, title=title, text=text, url=url, urgent=urgent)
+        for address in email_addresses(organization, people)
+    ]
+    messages += [
+        OutboundMessage(
+            organization=organization,
+            channel=OutboundMessage.Kind.ROBOT,
+            webhook=webhook,
+            subject=title,
+            body=text,
+            url=url,
+            urgent=urgent,
+        )
+        for webhook in Webhook.objects.filter(organization=organization, active=True).order_by("pk")
+    ]
+    if not messages:
+        return
+    # Written with the change (rolled back with it); sent after commit. robust: a queue that refuses the
+    # tasks (Redis down) is logged, not raised into a request whose change is already committed; the
+    # outbox job sends those messages instead.
+    queued = [(message.pk, message.channel) for message in _save(messages)]
+    transaction.on_commit(lambda: enqueue(queued), robust=True)
 
-    transaction.on_commit(dispatch)
+
+def _save(messages: list[OutboundMessage]) -> list[OutboundMessage]:
+    for message in messages:
+        message.save(force_insert=True)
+    return messages
+
+
+def enqueue(queued: Iterable[tuple[int, str]]) -> None:
+    """One worker task per outbox row, given the row's id (the content stays in the database)."""
+    for message_id, channel in queued:
+        if channel == OutboundMessage.Kind.EMAIL:
+            send_email_task(message_id)
+        else:
+            send_webhook_task(message_id)
 
 
 # --- texts -------------------------------------------------------------------------------------------
@@ -259,6 +304,11 @@ def _post(webhook: Webhook, payload: dict) -> str:
 def send_webhook(webhook: Webhook, *, title: str, text: str, url: str, urgent: bool = False) -> bool:
     """Post one message to the robot now; True if it accepted it. A failure is recorded in
     `webhook.last_error` (with the time), a success clears it; nothing is raised."""
+    return not _send_webhook(webhook, title=title, text=text, url=url, urgent=urgent)
+
+
+def _send_webhook(webhook: Webhook, *, title: str, text: str, url: str, urgent: bool) -> str:
+    """send_webhook(), giving the reason of a failure ("" when it got through)."""
     problem = _post(webhook, webhook_payload(webhook, title=title, text=text, url=url, urgent=urgent))
     if problem:
         stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
@@ -266,19 +316,135 @@ def send_webhook(webhook: Webhook, *, title: str, text: str, url: str, urgent: b
     else:
         webhook.last_error = ""
     Webhook.objects.filter(pk=webhook.pk).update(last_error=webhook.last_error)
-    return not problem
+    return problem
+
+
+# --- the outbox --------------------------------------------------------------------------------------
+
+SENT, FAILED, GAVE_UP, SKIPPED = "sent", "failed", "gave_up", "skipped"
+
+
+def _claim(message_id: int, now: datetime.datetime) -> bool:
+    """Take the message for one attempt if it is unsent, due and not claimed by anyone else.
+
+    One UPDATE … WHERE sent_at IS NULL AND next_attempt_at <= now, committed at once (the send is not
+    made inside a transaction): of two workers, only the one that changed the row sends, and the next
+    attempt is pushed CLAIM_SECONDS away for as long as this one lasts.
+    """
+    return bool(
+        OutboundMessage.objects.filter(
+            pk=message_id,
+            sent_at__isnull=True,
+            next_attempt_at__lte=now,
+            attempts__lt=MAX_ATTEMPTS,
+        ).update(
+            attempts=F("attempts") + 1,
+            next_attempt_at=now + datetime.timedelta(seconds=CLAIM_SECONDS),
+        )
+    )
+
+
+def _send(message: OutboundMessage) -> str | None:
+    """Send it now: "" when it got through, the reason in Chinese when not, None when the robot was
+    switched off since (nothing to send)."""
+    if message.channel == OutboundMessage.Kind.EMAIL:
+        try:
+            EmailMessage(
+                subject=message.subject,
+                body=message.body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[message.address],
+            ).send()
+        except Exception as exc:  # SMTP errors, refused connections, time-outs: all worth another attempt
+            logger.warning("E-mail to %s (outbox %s) failed", message.address, message.pk, exc_info=True)
+            return f"邮件发送失败:{str(exc) or exc.__class__.__name__}"
+        return ""
+    webhook = message.webhook
+    if webhook is None or not webhook.active:
+        return None
+    return _send_webhook(
+        webhook, title=message.subject, text=message.body, url=message.url, urgent=message.urgent
+    )
+
+
+def deliver(message_id: int) -> str:
+    """One attempt at one outbox message: SENT, FAILED (to be tried again after RETRY_DELAY), GAVE_UP
+    (that was its last attempt: the reason stays in `last_error`) or SKIPPED (nothing to do: already sent,
+    given up, not due, being sent by another worker, or its robot is gone or switched off)."""
+    now = timezone.now()
+    if not _claim(message_id, now):
+        return SKIPPED
+    message = OutboundMessage.objects.select_related("webhook").filter(pk=message_id).first()
+    if message is None:  # its robot was deleted meanwhile (the messages go with it)
+        return SKIPPED
+    problem = _send(message)
+    done = timezone.now()
+    rows = OutboundMessage.objects.filter(pk=message_id)
+    if problem == "":
+        rows.update(sent_at=done, next_attempt_at=None, last_error="")
+        return SENT
+    if problem is None:
+        rows.update(next_attempt_at=None, last_error="群机器人已删除或停用,未发送")
+        return SKIPPED
+    stamp = timezone.localtime(done).strftime("%Y-%m-%d %H:%M")
+    if message.attempts >= MAX_ATTEMPTS:
+        reason = f"{stamp} 第 {message.attempts} 次发送失败,不再重试:{problem}"
+        rows.update(next_attempt_at=None, last_error=_shorten(reason, ERROR_MAX_CHARS))
+        logger.error(
+            "Outbox message %s given up after %s attempts: %s", message_id, message.attempts, problem
+        )
+        return GAVE_UP
+    reason = f"{stamp} 第 {message.attempts} 次发送失败:{problem}"
+    rows.update(
+        next_attempt_at=done + datetime.timedelta(seconds=RETRY_DELAY),
+        last_error=_shorten(reason, ERROR_MAX_CHARS),
+    )
+    return FAILED
+
+
+def deliver_due(*, now: datetime.datetime | None = None) -> int:
+    """The outbox job's sending: messages unsent, older than OUTBOX_GRACE (younger ones are their
+    after-commit task's) and due, oldest first, at most OUTBOX_BATCH; how many got through."""
+    now = now or timezone.now()
+    due = (
+        OutboundMessage.objects.filter(
+            sent_at__isnull=True,
+            next_attempt_at__lte=now,
+            attempts__lt=MAX_ATTEMPTS,
+            created_at__lte=now - OUTBOX_GRACE,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return sum(deliver(message_id) == SENT for message_id in list(due[:OUTBOX_BATCH]))
+
+
+def purge_outbox(*, now: datetime.datetime | None = None) -> int:
+    """Delete the messages sent, or given up, more than OUTBOX_KEEP_DAYS ago: they hold addresses and
+    texts about people (personal data), kept no longer than needed to see what was sent."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=OUTBOX_KEEP_DAYS)
+    sent_long_ago = Q(sent_at__lt=cutoff)
+    given_up_long_ago = Q(sent_at__isnull=True, next_attempt_at__isnull=True, created_at__lt=cutoff)
+    return OutboundMessage.objects.filter(sent_long_ago | given_up_long_ago).delete()[0]
+
+
+def _run(message_id: int) -> bool:
+    outcome = deliver(message_id)
+    if outcome == FAILED:
+        last_error = (
+            OutboundMessage.objects.filter(pk=message_id).values_list("last_error", flat=True).first()
+        )
+        raise DeliveryError(last_error or "")  # huey retries the task after RETRY_DELAY
+    return outcome == SENT
 
 
 @db_task(retries=RETRIES, retry_delay=RETRY_DELAY)
-def send_webhook_task(webhook_id: int, *, title: str, text: str, url: str, urgent: bool = False) -> bool:
-    webhook = Webhook.objects.filter(pk=webhook_id, active=True).first()
-    if webhook is None:  # deleted or switched off since
-        return False
-    if not send_webhook(webhook, title=title, text=text, url=url, urgent=urgent):
-        raise DeliveryError(webhook.last_error)  # huey retries the task
-    return True
+def send_webhook_task(message_id: int) -> bool:
+    """Send the outbox row `message_id` (a robot message); True if it got through now."""
+    return _run(message_id)
 
 
 @db_task(retries=RETRIES, retry_delay=RETRY_DELAY)
-def send_email_task(address: str, subject: str, body: str) -> None:
-    EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[address]).send()
+def send_email_task(message_id: int) -> bool:
+    """Send the outbox row `message_id` (an e-mail); True if it got through now."""
+    return _run(message_id)

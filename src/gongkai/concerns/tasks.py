@@ -7,7 +7,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
 from . import (
-    notify,  # noqa: F401  (its e-mail and group-robot tasks register with the worker)
+    notify,  # (its e-mail and group-robot tasks register with the worker)
     services,
 )
 
@@ -29,6 +29,21 @@ def concerns_escalation() -> int:
     (first catching up website responses published while their after-commit signal was lost)."""
     services.catch_up_published_responses()
     return services.escalate()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def concerns_outbox() -> int:
+    """Every 5 minutes: the outbox of e-mails and group-robot messages (notify.py). Sends what is unsent,
+    older than 2 minutes (younger ones are their after-commit task's) and due: a message whose task was
+    never queued (the process died between the commit and the enqueue, the queue was down) or whose
+    task or retries the queue lost; it gives up after notify.MAX_ATTEMPTS attempts, the reason kept on the
+    message (and, for a robot, on the robot as before).
+
+    Personal data minimisation: messages sent (or given up) more than 90 days ago are deleted — they hold
+    addresses and texts about people, kept only as long as needed to see what was sent."""
+    sent = notify.deliver_due()
+    notify.purge_outbox()
+    return sent
 
 
 @db_periodic_task(crontab(minute="30", hour="3"))
