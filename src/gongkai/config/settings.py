@@ -238,6 +238,8 @@ else:
     }
 
 EMAIL_BACKEND = os.environ.get("GONGKAI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# A hanging SMTP server must not outlast the outbox's 10-minute claim on a message (concerns/notify.py).
+EMAIL_TIMEOUT = 30
 # Public view counts are buffered per process and written at most once per this many seconds.
 GONGKAI_VIEW_FLUSH_SECONDS = float(os.environ.get("GONGKAI_VIEW_FLUSH_SECONDS", "1"))
 
