@@ -1,6 +1,10 @@
 """Issue 9, item 2: every role walks every staff page (console, admin) and every staff API endpoint with
 GET and must find nothing beyond its role, department or organisation; drafts, reviews, comments'
 personal data and uploaded files are never reachable by a guessed URL on the public site or MEDIA_URL.
+A draft is read only by its department, its review chain and the organisation-wide roles
+(``publishing.permissions.visible_items``): the walk also takes every item page of another department's
+draft, where everyone else in the organisation gets a 404 (tests/publishing/test_draft_visibility.py has
+the rule in detail).
 
 The URL list is read from the resolver, so a new console, admin or API URL that this table does not know
 makes the walk fail with its name: decide who may see it and add it to ``CONSOLE`` / ``API`` below.
@@ -9,6 +13,7 @@ makes the walk fail with its name: decide who may see it and add it to ``CONSOLE
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -32,7 +37,7 @@ from gongkai.participation.models import Interview
 from gongkai.publishing import services as publishing
 from gongkai.publishing.models import InformationItem
 from tests.concerns.factories import make_case
-from tests.factories import make_draft, make_published, make_staff, review_through
+from tests.factories import ALL_BOTTOM_LINES, make_draft, make_published, make_staff, review_through
 from tests.review.factories import make_dictionary
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +46,8 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PERSONAL = "13812341234"  # the phone number left in a comment and a message: never on a public page
 DRAFT_TITLE = "关于尚未公开的艺术科内部草稿的说明"
+OTHER_DRAFT_TITLE = "产业发展科尚未公开的扶持资金草稿"
+OTHER_REVISION_TITLE = "产业发展科已公开文件的修订稿(尚未发布)"
 
 ROLES = (
     "anonymous",
@@ -89,6 +96,9 @@ class World:
     feedback: object
     dictionary: object
     term: object
+    other_draft: InformationItem  # a draft of 产业发展科 (other_dept), in review, with an attachment
+    other_attachment: object
+    other_revised: InformationItem  # a published item of 产业发展科 with an unpublished revision
     users: dict = field(default_factory=dict)
 
 
@@ -199,6 +209,26 @@ def build_world() -> World:
     dictionary = make_dictionary(organization=a.org, terms=[("内部敏感词", "sensitive", "warning")])
     term = dictionary.terms.first()
 
+    def other_department_draft(title):
+        return make_draft(
+            a, by=a.other_drafter, title=title, lead_department=a.other_dept, source="产业发展科"
+        )
+
+    other_draft = other_department_draft(OTHER_DRAFT_TITLE)
+    other_attachment = publishing.attach_file(
+        user=a.other_drafter, item=other_draft, upload=SimpleUploadedFile("产业发展科草稿附件.pdf", PDF)
+    )
+    publishing.submit_for_review(user=a.other_drafter, item=other_draft)
+    other_revised = other_department_draft("产业发展科已公开的文件")
+    publishing.submit_for_review(user=a.other_drafter, item=other_revised)
+    for person in (a.other_head, a.secrecy, a.editor2, a.leader):
+        publishing.approve_step(
+            user=person, item=other_revised, opinion="同意", bottom_lines=ALL_BOTTOM_LINES
+        )
+    publishing.publish(user=a.editor, item=InformationItem.objects.get(pk=other_revised.pk))
+    publishing.start_revision(user=a.other_drafter, item=other_revised)
+    publishing.update_draft(user=a.other_drafter, item=other_revised, data={"title": OTHER_REVISION_TITLE})
+
     world = World(
         a=a,
         b=b,
@@ -222,6 +252,9 @@ def build_world() -> World:
         feedback=feedback,
         dictionary=dictionary,
         term=term,
+        other_draft=InformationItem.objects.get(pk=other_draft.pk),
+        other_attachment=other_attachment,
+        other_revised=InformationItem.objects.get(pk=other_revised.pk),
     )
     world.users = {name: getattr(a, name) for name in ROLES if name not in ("anonymous", "b_editor")}
     world.users["b_editor"] = b.editor
@@ -308,6 +341,13 @@ def clients(world) -> dict[str, Client]:
         client.force_login(user, backend=MODEL_BACKEND)
         result[name] = client
     return result
+
+
+def text_of(response) -> str:
+    """The body as text; a JSON body decoded (the API escapes non-ASCII, so a title is not in its bytes)."""
+    if response.get("Content-Type", "").startswith("application/json"):
+        return json.dumps(response.json(), ensure_ascii=False)
+    return response.content.decode()
 
 
 def check(results, role, url, response, may):
@@ -443,6 +483,12 @@ ARGS = _args()
 
 ALL_STAFF = frozenset(ROLES) - {"anonymous"}
 ALL_A = ALL_STAFF - {"b_editor"}
+# Who reads a draft of 艺术科 (dept): its department, the people of its review chain (保密审查, 分管领导) and
+# the office editors (publishing.permissions.visible_items). Not another department, not the policy
+# department (no step in the default chain), not the 舆情 monitor, not the three administrators.
+DRAFT_READERS = frozenset({"drafter", "head", "secrecy", "editor", "leader"})
+# The same for a draft of 产业发展科 (other_dept).
+OTHER_DRAFT_READERS = frozenset({"other_drafter", "other_head", "secrecy", "editor", "leader"})
 CASE_PEOPLE = frozenset({"drafter", "head", "editor", "leader", "monitor"})
 KEEPERS = frozenset({"editor", "monitor"})
 HEADS = frozenset({"head", "other_head"})
@@ -502,11 +548,11 @@ OK: dict[str, frozenset] = {
     "console:inbox": ALL_STAFF,
     "console:items": ALL_STAFF,
     "console:item_create": frozenset({"drafter", "other_drafter", "editor", "b_editor"}),
-    # publishing.permissions.view_failures: every member of the organisation sees its items in the console.
-    "console:item": ALL_A,
+    # publishing.permissions.visible_items: a draft (and the draft in review) only for its readers.
+    "console:item": DRAFT_READERS,
     "console:item_edit": frozenset({"drafter", "editor"}),
-    "console:review": ALL_A,
-    "console:attachment": ALL_A,
+    "console:review": DRAFT_READERS,
+    "console:attachment": DRAFT_READERS,
     "console:notifications": ALL_STAFF,
     "console:catalogue_health": HEADS | {"editor", "b_editor"},
     "console:review_check": ALL_STAFF,
@@ -556,10 +602,10 @@ API_ROUTES: dict[str, tuple] = {
     "api/openapi.json": (lambda w: "/api/openapi.json", frozenset(ROLES)),
     "api/docs": (lambda w: "/api/docs", frozenset(ROLES)),
     "api/": (lambda w: "/api/", NOBODY),
-    # Staff endpoints: GET of an item reads it for the organisation's members (publishing view rule); the
-    # others only take POST/PATCH.
+    # Staff endpoints: GET of an item reads a draft for its readers (publishing.permissions.visible_items);
+    # the others only take POST/PATCH.
     "api/v1/staff/items": (lambda w: "/api/v1/staff/items", NOBODY),
-    "api/v1/staff/items/<item_id>": (lambda w: f"/api/v1/staff/items/{w.draft.pk}", ALL_A),
+    "api/v1/staff/items/<item_id>": (lambda w: f"/api/v1/staff/items/{w.draft.pk}", DRAFT_READERS),
     "api/v1/staff/items/<item_id>/attachments": (
         lambda w: f"/api/v1/staff/items/{w.draft.pk}/attachments",
         NOBODY,
@@ -604,14 +650,152 @@ def test_every_role_walks_every_api_endpoint_with_its_token():
                 continue
             check(problems, role, url, response, role in ok)
             if response.status_code == 200:
-                body = response.content.decode()
-                if role not in ALL_A or "staff" not in route:
+                body = text_of(response)
+                if role not in DRAFT_READERS or "staff" not in route:
                     assert DRAFT_TITLE not in body, (role, url)
                 assert PERSONAL not in body, (role, url)
     # The API's staff GET also refuses a guessed id of another organisation's draft for B's token.
     response = client.get(f"/api/v1/staff/items/{world.draft.pk}", headers=headers["b_editor"])
     assert response.status_code in (403, 404) and DRAFT_TITLE not in response.content.decode()
     assert walked == len(set(api_routes)) * len(ROLES)
+    assert not problems, "\n".join(problems)
+
+
+# --- another department's draft ------------------------------------------------------------------------------
+
+# Of the item pages (every console URL under items/<pk>/, read from the resolver), those a reader opens with
+# GET (the draft is in review: nobody edits it).
+OTHER_DRAFT_PAGES = {
+    "console:item": OTHER_DRAFT_READERS,
+    "console:review": OTHER_DRAFT_READERS,
+    "console:attachment": OTHER_DRAFT_READERS,
+}
+# Pages that list items or offer them: another department's draft is in none of them for a non-reader.
+LISTS = (
+    ("console:inbox", {}),
+    ("console:items", {}),
+    ("console:items", {"q": OTHER_DRAFT_TITLE[:8]}),
+    ("console:items", {"status": "in_review"}),
+    ("console:notifications", {}),
+    ("console:item_create", {}),
+)
+
+
+def item_routes():
+    """(URL name, its path converters) of every console page of one item."""
+    for route, name, pattern in all_patterns():
+        if route.startswith("console/items/<id:pk>/"):
+            yield name, set(pattern.pattern.converters)
+
+
+def other_draft_kwargs(world, converters) -> dict:
+    values = {
+        "pk": world.other_draft.pk,
+        "attachment_pk": world.other_attachment.pk,
+        "finding_pk": 999999,
+        "action": "submit",
+    }
+    assert converters <= set(values), f"新的条目地址参数未列入: {converters - set(values)}"
+    return {name: values[name] for name in converters}
+
+
+def test_every_role_walks_the_pages_of_another_departments_draft_and_non_readers_get_404():
+    world = build_world()
+    cs = clients(world)
+    routes = dict(item_routes())
+    assert {"console:item", "console:review", "console:attachment", "console:item_action"} <= set(routes)
+    problems = []
+    for name, converters in sorted(routes.items()):
+        url = reverse(name, kwargs=other_draft_kwargs(world, converters))
+        for role in ROLES:
+            response = cs[role].get(url)
+            readers = OTHER_DRAFT_PAGES.get(name, NOBODY)
+            if role == "anonymous":
+                check(problems, role, url, response, False)
+            elif role in readers:
+                check(problems, role, url, response, True)
+            elif role in OTHER_DRAFT_READERS or response.status_code == 405:
+                check(problems, role, url, response, False)  # a reader without the right: 403 is fine
+                if response.status_code == 405 and role not in OTHER_DRAFT_READERS:
+                    # POST-only: a non-reader's POST is a 404 too, and changes nothing.
+                    posted = cs[role].post(url, {"reason": "x", "opinion": "x"})
+                    if posted.status_code != 404:
+                        problems.append(f"{role} POST {url}: {posted.status_code}, expected 404")
+            elif response.status_code != 404:  # not 403: its existence is not revealed
+                problems.append(f"{role} GET {url}: {response.status_code}, expected 404")
+            if role not in OTHER_DRAFT_READERS and OTHER_DRAFT_TITLE in text_of(response):
+                problems.append(f"{role} GET {url}: shows the draft")
+    draft = InformationItem.objects.get(pk=world.other_draft.pk)
+    assert draft.latest_revision.title == OTHER_DRAFT_TITLE and draft.status == "in_review"
+    assert draft.latest_revision.attachments.count() == 1
+    assert not problems, "\n".join(problems)
+
+
+def test_another_departments_draft_is_in_no_list_of_a_non_reader():
+    world = build_world()
+    cs = clients(world)
+    problems = []
+    for role in sorted(ALL_STAFF):
+        for name, params in (*LISTS, ("console:item_create", {"interprets": world.other_draft.pk})):
+            response = cs[role].get(reverse(name), params)
+            shown = OTHER_DRAFT_TITLE in response.content.decode()
+            if shown and role not in OTHER_DRAFT_READERS:
+                problems.append(f"{role} GET {name} {params}: shows the draft")
+        listed = OTHER_DRAFT_TITLE in cs[role].get(reverse("console:items")).content.decode()
+        if role in OTHER_DRAFT_READERS and not listed:
+            problems.append(f"{role}: the item list lacks the draft")  # so the check above can fail
+    assert not problems, "\n".join(problems)
+
+
+def test_a_published_item_shows_its_unpublished_revision_only_to_its_readers():
+    world = build_world()
+    cs = clients(world)
+    headers = {}
+    for role, user in world.users.items():
+        _, raw = tokens.issue(user=user, name="访问检查")
+        headers[role] = {"Authorization": f"Bearer {raw}"}
+    api = Client(raise_request_exception=False)
+    item = world.other_revised
+    problems = []
+    for role in sorted(ALL_A):
+        for what, response in (
+            ("item", cs[role].get(reverse("console:item", args=[item.pk]))),
+            ("review", cs[role].get(reverse("console:review", args=[item.pk]))),
+            ("items list", cs[role].get(reverse("console:items"))),
+            ("api", api.get(f"/api/v1/staff/items/{item.pk}", headers=headers[role])),
+        ):
+            shown = OTHER_REVISION_TITLE in text_of(response)
+            if response.status_code != 200:  # published: open to every member
+                problems.append(f"{role} {what}: {response.status_code}, expected 200")
+            if shown != (role in OTHER_DRAFT_READERS):
+                problems.append(f"{role} {what}: the unpublished revision shown: {shown}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_staff_api_answers_404_to_non_readers_of_another_departments_draft():
+    world = build_world()
+    client = Client(raise_request_exception=False)
+    problems = []
+    for role, user in sorted(world.users.items()):
+        _, raw = tokens.issue(user=user, name="访问检查")
+        headers = {"Authorization": f"Bearer {raw}"}
+        url = f"/api/v1/staff/items/{world.other_draft.pk}"
+        response = client.get(url, headers=headers)
+        expected = 200 if role in OTHER_DRAFT_READERS else 404
+        if response.status_code != expected:
+            problems.append(f"{role} GET {url}: {response.status_code}, expected {expected}")
+        if expected == 404:
+            for suffix, payload in (("/submit", {}), ("/approve", {}), ("/reject", {"opinion": "退回"})):
+                posted = client.post(
+                    url + suffix, data=payload, content_type="application/json", headers=headers
+                )
+                if posted.status_code != 404:
+                    problems.append(f"{role} POST {url}{suffix}: {posted.status_code}, expected 404")
+            if OTHER_DRAFT_TITLE in text_of(response):
+                problems.append(f"{role} GET {url}: shows the draft")
+        elif OTHER_DRAFT_TITLE not in text_of(response):
+            problems.append(f"{role} GET {url}: lacks the draft")
+    assert InformationItem.objects.get(pk=world.other_draft.pk).status == "in_review"
     assert not problems, "\n".join(problems)
 
 

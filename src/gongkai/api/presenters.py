@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from ninja.errors import HttpError
 
 from gongkai.audit.registry import registry
-from gongkai.audit.selectors import events_for
 from gongkai.orgs.constants import Role
 from gongkai.portal.links import attachment_url
 from gongkai.publishing.constants import (
@@ -16,6 +16,8 @@ from gongkai.publishing.constants import (
     Validity,
 )
 from gongkai.publishing.models import InformationItem, ReviewTask, Revision
+from gongkai.publishing.permissions import visible_items
+from gongkai.publishing.selectors import visible_history, visible_revisions, visible_tasks
 
 
 def _code_name(obj) -> dict | None:
@@ -99,10 +101,19 @@ def _revision(revision: Revision) -> dict:
 
 
 def staff_item(request, item: InformationItem) -> dict:
-    """Status, current step, revisions, every round's review tasks and the audit history of an item."""
-    item = InformationItem.objects.select_related("organization").get(pk=item.pk)
+    """Status, current step, revisions, every round's review tasks and the audit history of an item, as
+    the token's user may see them (`publishing.permissions.visible_items`: without an unpublished
+    revision hidden from them, nor its tasks, history and deadline)."""
+    item = (
+        visible_items(request.auth)
+        .select_related("organization", "latest_revision", "live_revision")
+        .filter(pk=item.pk)
+        .first()
+    )
+    if item is None:
+        raise HttpError(404, "未找到该信息。")
     revisions = list(
-        Revision.objects.filter(item=item)
+        visible_revisions(item)
         .select_related("lead_department", "topic", "catalogue_entry", "created_by", "submitted_by")
         .prefetch_related("co_departments", "attachments")
         .order_by("number")
@@ -110,9 +121,7 @@ def staff_item(request, item: InformationItem) -> dict:
     numbers = {r.pk: r.number for r in revisions}
     latest = next((r for r in revisions if r.pk == item.latest_revision_id), None)
     tasks = list(
-        ReviewTask.objects.filter(revision__item=item)
-        .select_related("decided_by")
-        .order_by("revision__number", "round", "position")
+        visible_tasks(item).select_related("decided_by").order_by("revision__number", "round", "position")
     )
     current = None
     if latest is not None and latest.status == RevisionStatus.IN_REVIEW:
@@ -132,8 +141,9 @@ def staff_item(request, item: InformationItem) -> dict:
         "index_number": item.index_number,
         "status": _label(ItemStatus, item.status),
         "lock_version": item.lock_version,
-        "publication_due_on": item.publication_due_on,
-        "publication_due_provisional": item.publication_due_provisional,
+        # The deadline runs for the working revision: none shown when it is hidden.
+        "publication_due_on": None if item.hidden_revision_id else item.publication_due_on,
+        "publication_due_provisional": False if item.hidden_revision_id else item.publication_due_provisional,
         "public_url": public_url(request, item) if item.is_public else None,
         "current_step": _task(current, numbers[current.revision_id]) if current else None,
         "revisions": [_revision(r) for r in revisions],
@@ -147,7 +157,7 @@ def staff_item(request, item: InformationItem) -> dict:
                 "created_at": e.created_at,
                 "data": e.data or {},
             }
-            for e in events_for(item)
+            for e in visible_history(item)
         ],
     }
 

@@ -1,7 +1,9 @@
 """Staff endpoints (/api/v1/staff/): how an office automation system pushes documents in.
 
 Every call acts as the token's user, through gongkai.publishing.services; the permission rules are
-the same as in the console. Items of organisations the user does not belong to answer 404.
+the same as in the console. Items are read through `publishing.permissions.visible_items`: those of
+organisations the user does not belong to, and drafts the user may not see, answer 404; an action on an
+unpublished revision hidden from the user is refused as on a published item without one.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from ninja.errors import HttpError
 from gongkai.catalogue.models import CatalogueEntry
 from gongkai.orgs.models import Department, Organization
 from gongkai.orgs.selectors import membership_for
-from gongkai.publishing import services
-from gongkai.publishing.models import InformationItem, Topic
+from gongkai.publishing import permissions, services
+from gongkai.publishing.exceptions import require
+from gongkai.publishing.models import Topic
 from gongkai.publishing.permissions import NOT_MEMBER
 
 from . import presenters
@@ -42,15 +45,24 @@ NOT_FOUND = "未找到该信息。"
 ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: WorkflowErrorOut, 422: FieldErrorsOut}
 
 
-def _item(request, item_id: int) -> InformationItem:
+def _item(request, item_id: int, refusal=None):
+    """The item as the token's user may see it, else 404. ``refusal(user, item)``: the reasons the action
+    is refused on the item as seen, checked first when an unpublished revision is hidden from the user."""
     item = (
-        InformationItem.objects.select_related("organization", "latest_revision", "live_revision")
+        permissions.visible_items(request.auth)
+        .select_related("organization", "latest_revision", "live_revision")
         .filter(pk=item_id)
         .first()
     )
-    if item is None or membership_for(request.auth, item.organization_id) is None:
+    if item is None:
         raise HttpError(404, NOT_FOUND)
+    if refusal is not None:
+        require(permissions.hidden_revision_failures(item, lambda seen: refusal(request.auth, seen)))
     return item
+
+
+def _no_pending_step(user, item) -> list[str]:
+    return [permissions.NO_PENDING_STEP]
 
 
 def _resolve_codes(organization: Organization, data: dict[str, Any]) -> dict[str, Any]:
@@ -127,7 +139,7 @@ def get_item(request, item_id: ItemId):
     description="只修改请求中出现的字段;lock_version 必须是最近一次读取的值,否则返回 409。",
 )
 def update_item(request, item_id: ItemId, payload: ItemPatch):
-    item = _item(request, item_id)
+    item = _item(request, item_id, permissions.edit_failures)
     data = payload.model_dump(exclude_unset=True)
     lock_version = data.pop("lock_version")
     for field in _BLANKABLE:
@@ -149,7 +161,7 @@ def update_item(request, item_id: ItemId, payload: ItemPatch):
     description="multipart/form-data,字段名 file。文件类型按内容识别,与扩展名不符的文件会被拒绝(400)。",
 )
 def add_attachment(request, item_id: ItemId, file: File[UploadedFile]):
-    item = _item(request, item_id)
+    item = _item(request, item_id, permissions.edit_failures)
     attachment = services.attach_file(user=request.auth, item=item, upload=file)
     return Status(
         201,
@@ -170,7 +182,7 @@ def add_attachment(request, item_id: ItemId, file: File[UploadedFile]):
     summary="提交审核",
 )
 def submit_item(request, item_id: ItemId, payload: ActionIn):
-    item = _item(request, item_id)
+    item = _item(request, item_id, permissions.submit_failures)
     lock_version = payload.lock_version
     item = services.submit_for_review(user=request.auth, item=item, lock_version=lock_version)
     return presenters.staff_item(request, item)
@@ -182,7 +194,7 @@ def submit_item(request, item_id: ItemId, payload: ActionIn):
     summary="审核通过当前环节",
 )
 def approve_item(request, item_id: ItemId, payload: ApproveIn):
-    item = _item(request, item_id)
+    item = _item(request, item_id, _no_pending_step)
     services.approve_step(
         user=request.auth,
         item=item,
@@ -200,7 +212,7 @@ def approve_item(request, item_id: ItemId, payload: ApproveIn):
     description="退回理由(opinion)必填。",
 )
 def reject_item(request, item_id: ItemId, payload: RejectIn):
-    item = _item(request, item_id)
+    item = _item(request, item_id, _no_pending_step)
     services.reject_step(
         user=request.auth, item=item, opinion=payload.opinion, lock_version=payload.lock_version
     )
@@ -214,7 +226,7 @@ def reject_item(request, item_id: ItemId, payload: RejectIn):
     description="办公室编辑发布已完成全部审核环节的主动公开信息。",
 )
 def publish_item(request, item_id: ItemId, payload: ActionIn):
-    item = _item(request, item_id)
+    item = _item(request, item_id, permissions.publish_failures)
     lock_version = payload.lock_version
     item = services.publish(user=request.auth, item=item, lock_version=lock_version)
     return presenters.staff_item(request, item)

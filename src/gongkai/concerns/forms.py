@@ -194,17 +194,20 @@ class ResponseForm(forms.Form):
         help_text="网站回应:选择已通过发布流程的信息(发布后按发布时间计入时限)。",
     )
 
-    def __init__(self, *args, organization, **kwargs):
+    def __init__(self, *args, organization, user, **kwargs):
         from gongkai.publishing.constants import ItemStatus
         from gongkai.publishing.models import InformationItem
+        from gongkai.publishing.permissions import visible_items
 
         super().__init__(*args, **kwargs)
         field = self.fields["item"]
-        field.queryset = InformationItem.objects.filter(organization=organization)
+        # Only items this person may see (a draft of another department is neither offered nor accepted).
+        field.queryset = visible_items(user, InformationItem.objects.filter(organization=organization))
         recent = (
-            InformationItem.objects.filter(organization=organization, latest_revision__isnull=False)
+            visible_items(user, InformationItem.objects.filter(organization=organization))
+            .filter(latest_revision__isnull=False)
             .exclude(status=ItemStatus.WITHDRAWN)
-            .select_related("latest_revision")
+            .select_related("latest_revision", "live_revision")
             .order_by("-pk")[:100]
         )
         # Offer the newest hundred; any item of the organisation is accepted (the queryset above).

@@ -198,7 +198,7 @@ def _case_page(request, case, *, status: int = 200, **bound):
         "report_form": f.ReportForm(
             prefix="report", initial={"kind": ReportKind.FOLLOW_UP if has_initial else ReportKind.INITIAL}
         ),
-        "response_form": f.ResponseForm(prefix="response", organization=case.organization),
+        "response_form": f.ResponseForm(prefix="response", organization=case.organization, user=request.user),
         "referral_form": f.ReferralForm(prefix="referral"),
     }
     forms.update(bound)
@@ -384,7 +384,7 @@ def case_response(request, pk):
     return _act(
         request,
         case,
-        f.ResponseForm(request.POST, prefix="response", organization=case.organization),
+        f.ResponseForm(request.POST, prefix="response", organization=case.organization, user=request.user),
         "response_form",
         lambda data: services.record_response(
             user=request.user,

@@ -3,7 +3,8 @@
 Every console page needs a logged-in person with a membership in an organisation. A person with
 memberships in several organisations works in one at a time (kept in the session; the first one by
 default). Items are looked up among the organisations the person belongs to only, so staff of one
-organisation get a 404 for another's items.
+organisation get a 404 for another's items, and through `publishing.permissions.visible_items`, so a
+member gets a 404 for a draft that is not theirs to see (issue 9).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.shortcuts import render
 
 from gongkai.orgs.models import Membership
 from gongkai.publishing.models import InformationItem
+from gongkai.publishing.permissions import visible_items
 
 SESSION_KEY = "console_organization_id"
 
@@ -98,11 +100,13 @@ def console_view(view):
 
 
 def get_item(request, pk, queryset=None) -> InformationItem:
-    """An item of one of the person's organisations, else 404; switches the current organisation if needed."""
+    """An item of one of the person's organisations that they may see (`visible_items`: a draft of someone
+    else's department is a 404, and a published item comes without an unpublished revision they may not
+    read), else 404; switches the current organisation if needed."""
     org_ids = [m.organization_id for m in memberships_of(request.user)]
-    queryset = queryset if queryset is not None else InformationItem.objects.all()
     item = (
-        queryset.select_related(
+        visible_items(request.user, queryset)
+        .select_related(
             "organization",
             "latest_revision",
             "latest_revision__lead_department",

@@ -12,6 +12,7 @@ from django.template.defaultfilters import filesizeformat
 
 from gongkai.catalogue.models import CatalogueEntry
 from gongkai.orgs.models import Department
+from gongkai.publishing import permissions
 from gongkai.publishing.content import CONTENT_FIELDS
 from gongkai.publishing.html import DocxImportError, docx_to_html
 from gongkai.publishing.models import InformationItem, Revision, Topic
@@ -105,7 +106,7 @@ class ItemForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, organization, revising: bool = False, **kwargs):
+    def __init__(self, *args, organization, user=None, revising: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
         self.revising = revising
@@ -147,10 +148,17 @@ class ItemForm(forms.Form):
             help_text=HELP["needs_interpretation"],
             widget=InterpretationSelect(),
         )
+        # The documents an interpretation may name: those the person may see (published ones only when
+        # nobody is named), each as they see it.
+        documents = InformationItem.objects.filter(organization=organization)
         documents = (
-            InformationItem.objects.filter(organization=organization)
-            .exclude(latest_revision__interpretation_form__gt="")
-            .select_related("latest_revision")
+            permissions.visible_items(user, documents)
+            if user is not None
+            else documents.filter(live_revision__isnull=False)
+        )
+        documents = (
+            documents.exclude(latest_revision__interpretation_form__gt="")
+            .select_related("latest_revision", "live_revision")
             .order_by("-pk")
         )
         self.fields["interprets"].queryset = documents

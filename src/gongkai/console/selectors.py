@@ -21,6 +21,7 @@ from gongkai.orgs.models import Membership
 from gongkai.publishing import permissions
 from gongkai.publishing.constants import ItemStatus, RevisionStatus, TaskStatus
 from gongkai.publishing.models import InformationItem, ReviewTask
+from gongkai.publishing.selectors import visible_tasks
 from gongkai.workdays.calendar import WorkdayCalendar
 
 from .deadlines import DeadlineInfo, deadline_info
@@ -30,6 +31,7 @@ ITEM_RELATED = (
     "latest_revision",
     "latest_revision__lead_department",
     "live_revision",
+    "live_revision__lead_department",
 )
 
 
@@ -72,8 +74,11 @@ class Inbox:
         )
 
 
-def org_items(organization) -> QuerySet[InformationItem]:
-    return InformationItem.objects.filter(organization=organization).select_related(*ITEM_RELATED)
+def org_items(user, organization) -> QuerySet[InformationItem]:
+    """The organisation's items this person may see (`publishing.permissions.visible_items`)."""
+    return permissions.visible_items(
+        user, InformationItem.objects.filter(organization=organization)
+    ).select_related(*ITEM_RELATED)
 
 
 def pending_tasks_for(user, organization) -> list[ReviewTask]:
@@ -95,7 +100,7 @@ def pending_tasks_for(user, organization) -> list[ReviewTask]:
 def drafts_of(user, organization) -> list[InformationItem]:
     """Drafts this person wrote or submitted, including those returned to them with a reason."""
     return list(
-        org_items(organization)
+        org_items(user, organization)
         .filter(latest_revision__status__in=[RevisionStatus.DRAFT, RevisionStatus.REJECTED])
         .filter(Q(latest_revision__created_by=user) | Q(latest_revision__submitted_by=user))
         .order_by("-latest_revision__updated_at", "-pk")
@@ -106,7 +111,7 @@ def awaiting_publication(user, membership: Membership) -> list[InformationItem]:
     if not membership.has_role(Role.OFFICE_EDITOR):
         return []
     items = (
-        org_items(membership.organization)
+        org_items(user, membership.organization)
         .filter(latest_revision__status=RevisionStatus.APPROVED)
         .order_by("latest_revision__approved_at", "pk")
     )
@@ -117,7 +122,7 @@ def awaiting_post_review(user, membership: Membership) -> list[InformationItem]:
     if not (membership.has_role(Role.OFFICE_EDITOR) or membership.has_role(Role.LEADER)):
         return []
     items = (
-        org_items(membership.organization)
+        org_items(user, membership.organization)
         .filter(fast_tracked=True, post_reviewed_at__isnull=True, status=ItemStatus.PUBLISHED)
         .select_related("fast_tracked_by")
         .order_by("post_review_due_at", "pk")
@@ -126,7 +131,7 @@ def awaiting_post_review(user, membership: Membership) -> list[InformationItem]:
 
 
 def unpublished_with_deadlines(
-    membership: Membership, *, today: datetime.date | None = None
+    user, membership: Membership, *, today: datetime.date | None = None
 ) -> tuple[list[DeadlineRow], str]:
     """Items still to be published with their legal deadline, most urgent first.
 
@@ -134,7 +139,7 @@ def unpublished_with_deadlines(
     about every deadline) see the whole organisation's.
     """
     items = (
-        org_items(membership.organization)
+        org_items(user, membership.organization)
         .filter(publication_due_on__isnull=False)
         .exclude(status=ItemStatus.WITHDRAWN)
         .exclude(latest_revision__status__in=[RevisionStatus.PUBLISHED, RevisionStatus.SUPERSEDED])
@@ -150,7 +155,7 @@ def unpublished_with_deadlines(
     today = today or timezone.localdate()
     calendar = WorkdayCalendar()
     rows = []
-    for item in items:
+    for item in items:  # an item whose unpublished revision is hidden shows no deadline (deadline_info)
         info = deadline_info(item, today=today, calendar=calendar)
         if info is not None:
             rows.append(DeadlineRow(item, info))
@@ -291,7 +296,7 @@ def inbox_for(user, membership: Membership, *, today: datetime.date | None = Non
     from gongkai.concerns.selectors import open_clocks_for
 
     organization = membership.organization
-    deadlines, scope = unpublished_with_deadlines(membership, today=today)
+    deadlines, scope = unpublished_with_deadlines(user, membership, today=today)
     participation_messages, consultation_feedback = participation_for(membership, today=today)
     return Inbox(
         review_tasks=pending_tasks_for(user, organization),
@@ -308,28 +313,36 @@ def inbox_for(user, membership: Membership, *, today: datetime.date | None = Non
 
 
 def search_items(
-    organization, *, status: str = "", department=None, q: str = ""
+    user, organization, *, status: str = "", department=None, q: str = ""
 ) -> QuerySet[InformationItem]:
-    items = org_items(organization).order_by("-created_at", "-pk")
+    """The item list: what this person may see, filtered on what they see of each item (the working
+    revision where they may read it, else the live one)."""
+    items = org_items(user, organization).order_by("-created_at", "-pk")
+    shown = Q(drafts_visible=True)
     if status:
         items = items.filter(status=status)
     if department is not None:
-        items = items.filter(latest_revision__lead_department=department)
+        items = items.filter(
+            Q(shown, latest_revision__lead_department=department)
+            | Q(~shown, live_revision__lead_department=department)
+        )
     q = (q or "").strip()
     if q:
         items = items.filter(
-            Q(latest_revision__title__icontains=q)
+            Q(shown, latest_revision__title__icontains=q)
             | Q(live_revision__title__icontains=q)
             | Q(index_number__icontains=q)
-            | Q(latest_revision__document_number__icontains=q)
+            | Q(shown, latest_revision__document_number__icontains=q)
+            | Q(live_revision__document_number__icontains=q)
         )
     return items
 
 
 def tasks_by_revision(item) -> list[tuple]:
-    """Every review round of every revision, newest revision first: [(revision, [(round, [tasks])])]."""
+    """Every review round of every revision the person may see (an item from `visible_items`), newest
+    revision first: [(revision, [(round, [tasks])])]."""
     tasks = (
-        ReviewTask.objects.filter(revision__item=item)
+        visible_tasks(item)
         .select_related("revision", "decided_by", "department")
         .order_by("-revision__number", "round", "position")
     )

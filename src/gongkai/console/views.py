@@ -18,16 +18,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from gongkai.audit.registry import registry
-from gongkai.audit.selectors import events_for
 from gongkai.orgs.models import Department
 from gongkai.portal.links import item_url
 from gongkai.publishing import permissions, services
 from gongkai.publishing.constants import DisclosureAttribute, ItemStatus
 from gongkai.publishing.content import submission_failures
-from gongkai.publishing.exceptions import StaleEdit, WorkflowError
+from gongkai.publishing.exceptions import StaleEdit, WorkflowError, require
 from gongkai.publishing.files import AttachmentRejected
 from gongkai.publishing.html import DocxImportError
 from gongkai.publishing.models import ApprovalForm, Attachment, InformationItem, Revision
+from gongkai.publishing.selectors import visible_attachments, visible_history, visible_revisions
 
 from . import selectors, views_account, views_review
 from .access import ConsoleForbidden, console_view, get_item, memberships_of, switch_to
@@ -145,6 +145,7 @@ def _event_details(data: dict) -> str:
 
 
 def item_history(item) -> list[dict]:
+    """The item's audit events as the person may see them (an item from `visible_items`)."""
     return [
         {
             "at": event.created_at,
@@ -152,7 +153,7 @@ def item_history(item) -> list[dict]:
             "actor": event.actor.display_name if event.actor else (event.actor_repr or "系统"),
             "details": _event_details(event.data or {}),
         }
-        for event in events_for(item)
+        for event in visible_history(item)
     ]
 
 
@@ -240,7 +241,7 @@ def item_list(request):
     dept_id = _int_or_none(request.GET.get("department"))
     department = next((d for d in departments if d.pk == dept_id), None)
     q = request.GET.get("q", "").replace("\x00", "").strip()[:100]  # PostgreSQL refuses NUL
-    items = selectors.search_items(org, status=status, department=department, q=q)
+    items = selectors.search_items(request.user, org, status=status, department=department, q=q)
     page = Paginator(items, 20).get_page(request.GET.get("page"))
     return render_console(
         request,
@@ -346,7 +347,7 @@ def item_create(request):
     if failures:
         raise ConsoleForbidden(failures)
     if request.method == "POST":
-        form = ItemForm(request.POST, request.FILES, organization=org)
+        form = ItemForm(request.POST, request.FILES, organization=org, user=request.user)
         item, _stale = _save_item_form(
             request,
             form,
@@ -363,8 +364,12 @@ def item_create(request):
             "formed_on": timezone.localdate(),
             "disclosure_attribute": DisclosureAttribute.PROACTIVE,
         }
-        initial.update(interpretation_initial(org, request.GET.get("interprets"), request.GET.get("meeting")))
-        form = ItemForm(organization=org, initial=initial)
+        initial.update(
+            interpretation_initial(
+                request.user, org, request.GET.get("interprets"), request.GET.get("meeting")
+            )
+        )
+        form = ItemForm(organization=org, user=request.user, initial=initial)
     return render_console(request, "console/item_form.html", {"form": form, "item": None})
 
 
@@ -380,7 +385,7 @@ def item_edit(request, pk):
     conflicts = []
     status = 200
     if request.method == "POST":
-        form = ItemForm(request.POST, request.FILES, organization=org, revising=revising)
+        form = ItemForm(request.POST, request.FILES, organization=org, user=request.user, revising=revising)
         form.fields["lock_version"].required = True
         saved, stale = _save_item_form(
             request,
@@ -396,10 +401,12 @@ def item_edit(request, pk):
         if saved is not None:
             return redirect("console:item", pk=item.pk)
         if stale is not None:
-            form, conflicts = _keep_input_after_stale_edit(form, item, revising, stale)
+            form, conflicts = _keep_input_after_stale_edit(request.user, form, item, revising, stale)
             status = 409
     else:
-        form = ItemForm(initial=_initial_from(revision, item), organization=org, revising=revising)
+        form = ItemForm(
+            initial=_initial_from(revision, item), organization=org, user=request.user, revising=revising
+        )
     return render_console(
         request,
         "console/item_form.html",
@@ -408,14 +415,14 @@ def item_edit(request, pk):
     )
 
 
-def _keep_input_after_stale_edit(form: ItemForm, item, revising: bool, exc: StaleEdit):
+def _keep_input_after_stale_edit(user, form: ItemForm, item, revising: bool, exc: StaleEdit):
     """Someone saved in between: keep everything this person typed, show what the other one saved,
     and carry the new lock version so a deliberate second save goes through."""
     current = InformationItem.objects.select_related("latest_revision").get(pk=item.pk)
     data = form.data.copy()  # what was posted, with an imported Word body already in place
     data["lock_version"] = str(current.lock_version)
     conflicts = _conflicts(form, current.latest_revision)
-    kept = ItemForm(data, organization=item.organization, revising=revising)
+    kept = ItemForm(data, organization=item.organization, user=user, revising=revising)
     kept.is_valid()
     kept.add_error(
         None, exc.reasons + ["您填写的内容已保留在下方。请核对他人保存的内容后再次保存(将以您的内容为准)。"]
@@ -453,7 +460,7 @@ def item_detail(request, pk):
         "deadline": deadline_info(item),
         "approval_forms": [
             {"form": f, "url": APPROVAL_FORM_PATH.format(pk=f.revision_id)}
-            for f in ApprovalForm.objects.filter(revision__item=item)
+            for f in ApprovalForm.objects.filter(revision__in=visible_revisions(item))
             .select_related("revision")
             .order_by("-pk")
         ],
@@ -488,7 +495,8 @@ def review(request, pk):
         "body_diff": body_diff(base, revision) if base else None,
         "findings": selectors.findings_for(revision),
         "earlier_findings": [
-            (r, selectors.findings_for(r)) for r in item.revisions.exclude(pk=revision.pk).order_by("-number")
+            (r, selectors.findings_for(r))
+            for r in visible_revisions(item).exclude(pk=revision.pk).order_by("-number")
         ],
         "deadline": deadline_info(item),
         **views_review.review_context(request.user, item, revision, task),
@@ -513,9 +521,22 @@ def _text(request) -> str:
     return text.replace("\x00", "").strip()[:2000]  # PostgreSQL refuses NUL in text
 
 
+# Actions on the live item, not on its working revision.
+LIVE_ITEM_ACTIONS = ("post_review", "withdraw", "abolish")
+
+
+def _refusal_as_seen(user, item, action: str) -> list[str]:
+    """Why `action` is refused on the item as this person sees it (without a revision hidden from them)."""
+    if action in ("approve", "reject"):
+        return [permissions.NO_PENDING_STEP]
+    return permissions.FAILURES[action](user, item)
+
+
 def _run_action(request, item, action: str, lock) -> tuple[str | None, str | None]:
     """Call the service for `action`; returns where to go next and the message to show (None: defaults)."""
     user = request.user
+    if action not in LIVE_ITEM_ACTIONS:
+        require(permissions.hidden_revision_failures(item, lambda seen: _refusal_as_seen(user, seen, action)))
     if action == "submit":
         services.submit_for_review(user=user, item=item, lock_version=lock)
     elif action == "approve":
@@ -613,7 +634,8 @@ def attachment_upload(request, pk):
 
 
 def _item_attachment(item, attachment_pk) -> Attachment:
-    attachment = Attachment.objects.filter(pk=attachment_pk, revisions__item=item).distinct().first()
+    """An attachment of a revision of the item the person may see, else 404."""
+    attachment = visible_attachments(item).filter(pk=attachment_pk).first()
     if attachment is None:
         raise Http404("没有找到该附件。")
     return attachment
@@ -621,10 +643,7 @@ def _item_attachment(item, attachment_pk) -> Attachment:
 
 @console_view
 def attachment_download(request, pk, attachment_pk):
-    item = get_item(request, pk)
-    failures = permissions.view_failures(request.user, item)
-    if failures:
-        raise ConsoleForbidden(failures)
+    item = get_item(request, pk)  # a draft the person may not see is a 404 (publishing.permissions)
     attachment = _item_attachment(item, attachment_pk)
     try:
         handle = attachment.file.open("rb")
@@ -644,6 +663,11 @@ def attachment_remove(request, pk, attachment_pk):
     back = reverse("console:item", args=[item.pk]) + "#attachments"
     attachment = _item_attachment(item, attachment_pk)
     try:
+        require(
+            permissions.hidden_revision_failures(
+                item, lambda seen: permissions.edit_failures(request.user, seen)
+            )
+        )
         services.remove_attachment(user=request.user, item=item, attachment=attachment)
     except WorkflowError as exc:
         error_messages(request, exc.reasons)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,8 +21,9 @@ from gongkai.interpretation import rules
 from gongkai.interpretation import services as interpretation
 from gongkai.interpretation.models import InterpretationPlan
 from gongkai.orgs.constants import Role
+from gongkai.publishing import permissions
 from gongkai.publishing.constants import InterpretationForm
-from gongkai.publishing.exceptions import WorkflowError
+from gongkai.publishing.exceptions import WorkflowError, require
 from gongkai.publishing.models import InformationItem
 
 from .access import ConsoleForbidden, console_view, get_item
@@ -43,14 +45,16 @@ def interpretation_column(organization) -> CatalogueEntry | None:
     ).first()
 
 
-def interpretation_initial(organization, document_pk: str | None, meeting: str | None) -> dict:
-    """The new-item form prefilled for an interpretation of a document (or a meeting), with the template."""
+def interpretation_initial(user, organization, document_pk: str | None, meeting: str | None) -> dict:
+    """The new-item form prefilled for an interpretation of a document (or a meeting), with the template;
+    only a document the person may see (`visible_items`) is filled in."""
     column = interpretation_column(organization)
     document_pk = str(document_pk or "")
     if document_pk.isascii() and document_pk.isdigit() and len(document_pk) < 18:
         document = (
-            InformationItem.objects.filter(organization=organization, pk=int(document_pk))
-            .select_related("latest_revision")
+            permissions.visible_items(user, InformationItem.objects.filter(organization=organization))
+            .filter(pk=int(document_pk))
+            .select_related("latest_revision", "live_revision")
             .first()
         )
         if document is not None and document.latest_revision_id:
@@ -88,13 +92,26 @@ def interpretation_context(user, item, revision, actions) -> dict:
         "interp_forms": InterpretationForm.choices,
         "interp_opinions": list(revision.policy_opinions.select_related("given_by")) if revision.pk else [],
         "interp_can_opine": requires and interpretation.policy_opinion_failures(user, item) == [],
+        # The interpretations the person may see, each as they see it (its live revision where the
+        # working one is hidden from them).
         "interp_children": list(
-            InformationItem.objects.filter(latest_revision__interprets=item)
-            .select_related("latest_revision")
+            permissions.visible_items(user)
+            .filter(
+                Q(drafts_visible=True, latest_revision__interprets=item)
+                | Q(drafts_visible=False, live_revision__interprets=item)
+            )
+            .select_related("latest_revision", "live_revision")
             .order_by("pk")
         ),
         "interp_timeliness": rules.timeliness([item])[0] if item.interpretation_due_on else None,
-        "interp_document": revision.interprets if revision.interprets_id else None,
+        "interp_document": (
+            permissions.visible_items(user)
+            .select_related("latest_revision", "live_revision")
+            .filter(pk=revision.interprets_id)
+            .first()
+            if revision.interprets_id
+            else None
+        ),
     }
 
 
@@ -121,6 +138,11 @@ def _plan_data(request) -> dict:
 def plan_save(request, pk):
     item = get_item(request, pk)
     try:
+        require(
+            permissions.hidden_revision_failures(
+                item, lambda seen: permissions.edit_failures(request.user, seen)
+            )
+        )
         interpretation.save_plan(user=request.user, item=item, data=_plan_data(request))
     except WorkflowError as exc:
         error_messages(request, exc.reasons)
@@ -134,6 +156,11 @@ def plan_save(request, pk):
 def policy_opinion(request, pk):
     item = get_item(request, pk)
     try:
+        require(
+            permissions.hidden_revision_failures(
+                item, lambda seen: interpretation.policy_opinion_failures(request.user, seen)
+            )
+        )
         interpretation.give_policy_opinion(
             user=request.user, item=item, opinion=request.POST.get("opinion", "").replace("\x00", "")[:5000]
         )

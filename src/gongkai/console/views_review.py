@@ -11,9 +11,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from gongkai.publishing.exceptions import WorkflowError
+from gongkai.publishing import permissions
+from gongkai.publishing.exceptions import WorkflowError, require
 from gongkai.publishing.extract import EXTRACTABLE, extract_text
 from gongkai.publishing.files import AttachmentRejected, check_upload
+from gongkai.publishing.selectors import visible_revisions
 from gongkai.review import engine, excel
 from gongkai.review import services as review
 from gongkai.review.constants import BOTTOM_LINES, TERM_CATEGORIES, Category, Severity
@@ -218,13 +220,24 @@ def check(request):
 
 
 def _finding(request, pk, finding_pk) -> Finding:
+    """A finding on a revision of the item the person may see, else 404."""
     item = get_item(request, pk)
     finding = (
-        Finding.objects.select_related("revision__item").filter(pk=finding_pk, revision__item=item).first()
+        Finding.objects.select_related("revision__item")
+        .filter(pk=finding_pk, revision__in=visible_revisions(item))
+        .first()
     )
     if finding is None:
         raise Http404("没有这条审核发现。")
+    finding.seen_item = item
     return finding
+
+
+def _refuse_hidden(request, item) -> None:
+    """Acting on the working revision when it is hidden from the person: refused as if it did not exist."""
+    require(
+        permissions.hidden_revision_failures(item, lambda seen: review.acting_failures(request.user, seen))
+    )
 
 
 @console_view
@@ -232,6 +245,7 @@ def _finding(request, pk, finding_pk) -> Finding:
 def finding_acknowledge(request, pk, finding_pk):
     finding = _finding(request, pk, finding_pk)
     try:
+        _refuse_hidden(request, finding.seen_item)
         review.acknowledge(
             user=request.user,
             finding=finding,
@@ -249,6 +263,7 @@ def finding_acknowledge(request, pk, finding_pk):
 def finding_mask(request, pk, finding_pk):
     finding = _finding(request, pk, finding_pk)
     try:
+        _refuse_hidden(request, finding.seen_item)
         count = review.mask_personal_data(user=request.user, finding=finding)
     except WorkflowError as exc:
         error_messages(request, exc.reasons)
@@ -269,6 +284,8 @@ def media_confirm(request, pk, attachment_pk):
         messages.error(request, "请勾选“我已完整审看(听)该音视频”后再确认。")
     else:
         try:
+            # As seen without a hidden revision, the item has no pending step (review.confirm_media).
+            require(permissions.hidden_revision_failures(item, lambda seen: [permissions.NO_PENDING_STEP]))
             review.confirm_media(user=request.user, revision=revision, attachment=attachment)
         except WorkflowError as exc:
             error_messages(request, exc.reasons)

@@ -175,6 +175,13 @@ class InformationItem(models.Model):
         revision = self.live_revision or self.latest_revision
         return revision.title if revision else f"#{self.pk}"
 
+    def save(self, *args, **kwargs):
+        # An item read for someone who may not see its unpublished revision has the live revision in
+        # `latest_revision` (permissions.hide_unpublished): writing it back would lose the revision.
+        if getattr(self, "hidden_revision_id", None):
+            raise RuntimeError("An item read with its unpublished revision hidden is never saved.")
+        super().save(*args, **kwargs)
+
     @property
     def current(self) -> Revision | None:
         """The revision staff work on: the latest one."""

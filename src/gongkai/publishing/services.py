@@ -364,7 +364,7 @@ def _locked_task(item: InformationItem) -> tuple[InformationItem, ReviewTask]:
         round_tasks = list(revision.tasks.filter(round=revision.review_round).order_by("position"))
     task = next((t for t in round_tasks if t.status == TaskStatus.PENDING), None)
     if task is None:
-        raise WorkflowError("该信息当前没有待审核的环节。")
+        raise WorkflowError(permissions.NO_PENDING_STEP)
     task.round_tasks = round_tasks
     revision.item = item
     for t in round_tasks:
