@@ -144,7 +144,7 @@ FORMS = {
     "gongkai.concerns.forms.MoveForm": lambda s: ((), {}),
     "gongkai.concerns.forms.CloseForm": lambda s: ((), {}),
     "gongkai.concerns.forms.ReportForm": lambda s: ((), {}),
-    "gongkai.concerns.forms.ResponseForm": lambda s: ((), {"organization": s.org}),
+    "gongkai.concerns.forms.ResponseForm": lambda s: ((), {"organization": s.org, "user": s.editor}),
     "gongkai.concerns.forms.ReferralForm": lambda s: ((), {}),
     "gongkai.concerns.forms.ManualMentionForm": lambda s: ((), {}),
     "gongkai.concerns.forms.MoveMentionForm": lambda s: ((), {"cases": [_case(s)]}),
