@@ -244,3 +244,58 @@ def test_every_reason_a_session_ends_for_is_a_revocation_reason():
     assert set(CredentialChange.values) <= set(RevocationReason.values)
     for value in RevocationReason.values:
         assert RevocationReason(value).label  # a Chinese label for the 401 and the admin
+
+
+# --- passwords set outside the services --------------------------------------------------------------
+
+
+def test_a_password_set_on_the_command_line_ends_the_tokens_issued_before_it(staff, holder):
+    """``manage.py changepassword`` (or a shell) sets the password without ``end_sessions``: the tokens
+    issued before the new password still stop working, because a token is good only for the password
+    it was issued under."""
+    from django.core.management import call_command
+
+    with mock.patch("getpass.getpass", return_value=NEW_PASSWORD):
+        call_command("changepassword", staff.drafter.username, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    for token, raw in holder.live:
+        response = holder.call(raw)
+        assert response.status_code == 401
+        assert response.json()["detail"] == "签发该 API 令牌后账户密码已被修改,令牌已失效,如仍需使用请重新签发。"
+        token.refresh_from_db()
+        assert token.revoked_at is None  # nothing was recorded there, but it is refused all the same
+    assert holder.call(holder.colleague_raw).status_code == 200
+    # A token issued under the new password works.
+    _token, raw = tokens.issue(user=User.objects.get(pk=staff.drafter.pk), name="新")
+    assert holder.call(raw).status_code == 200
+
+
+def test_a_password_hash_upgrade_at_login_is_not_a_password_change(staff, holder, settings):
+    """Django rehashes a password at login when the hasher's parameters change; the password is the
+    same, so the tokens keep working."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    user = User.objects.get(pk=staff.drafter.pk)
+    user.set_password(PASSWORD)
+    User.objects.filter(pk=user.pk).update(password=user.password)  # an old hash, stamp left as it was
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]
+    assert User.objects.get(pk=user.pk).check_password(PASSWORD)  # upgrades the stored hash
+    assert User.objects.get(pk=user.pk).password.startswith("argon2")
+    for _token, raw in holder.live:
+        assert holder.call(raw).status_code == 200
+
+
+def test_the_token_command_lists_a_token_of_an_earlier_password_as_refused(staff):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    token, _raw = tokens.issue(user=staff.drafter, name="旧密码")
+    user = User.objects.get(pk=staff.drafter.pk)
+    user.set_password(NEW_PASSWORD)
+    user.save()
+    out = StringIO()
+    call_command("token", staff.drafter.username, "--list", stdout=out)
+    line = next(line for line in out.getvalue().splitlines() if line.startswith(token.key_prefix))
+    assert "令牌已失效" in line

@@ -2,7 +2,8 @@
 
 A token is shown once when issued; only its SHA-256 hash is stored, with the first characters kept
 for display and for naming it when revoking. A token is never deleted: revoking it records when and why
-(by hand, or because its owner's sessions were ended: ``gongkai.orgs.sessions.end_sessions``).
+(by hand, or because its owner's sessions were ended: ``gongkai.orgs.sessions.end_sessions``). A token
+issued before its owner's latest password is refused even where nothing revoked it (``ApiToken.refusal``).
 """
 
 from __future__ import annotations
@@ -63,4 +64,11 @@ class ApiToken(models.Model):
             return "API 令牌已过期。"
         if not self.user.is_active:
             return "该 API 令牌所属的用户已停用。"
+        # A token is good only under the password it was issued with. The services revoke tokens when
+        # they set a password (``end_sessions``); this also covers a password set anywhere else
+        # (``manage.py changepassword``, a shell). A hash upgrade at login is not a change: Django saves
+        # only the hash then, and ``password_changed_at`` is kept (``User.set_password``).
+        changed = self.user.password_changed_at
+        if changed is not None and changed > self.created_at:
+            return "签发该 API 令牌后账户密码已被修改,令牌已失效,如仍需使用请重新签发。"
         return None
