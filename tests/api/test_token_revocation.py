@@ -260,7 +260,9 @@ def test_a_password_set_on_the_command_line_ends_the_tokens_issued_before_it(sta
     for token, raw in holder.live:
         response = holder.call(raw)
         assert response.status_code == 401
-        assert response.json()["detail"] == "签发该 API 令牌后账户密码已被修改,令牌已失效,如仍需使用请重新签发。"
+        assert (
+            response.json()["detail"] == "签发该 API 令牌后账户密码已被修改,令牌已失效,如仍需使用请重新签发。"
+        )
         token.refresh_from_db()
         assert token.revoked_at is None  # nothing was recorded there, but it is refused all the same
     assert holder.call(holder.colleague_raw).status_code == 200
