@@ -10,13 +10,13 @@ PYTEST_ARGS ?=
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-postgres bench lint format messages clean
+.PHONY: install run test test-postgres bench lint audit lock format messages clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -39,6 +39,17 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+
+# pip-audit over .venv; exit 3 from .ci/audit means its vulnerability database could not be reached.
+audit: $(STAMP)
+	./.ci/audit
+
+# Pin what the direct dependencies pull in to the versions installed now (after changing pyproject.toml:
+# make clean install, run the suite, then make lock).
+lock: $(STAMP)
+	{ echo "# Every package installed with gongkai[dev], pinned: make install uses this as constraints."; \
+	  echo "# Regenerate with make lock after changing pyproject.toml; audited by make audit."; \
+	  $(BIN)/python -m pip freeze --exclude-editable; } > constraints.txt
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench

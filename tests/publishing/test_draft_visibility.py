@@ -444,3 +444,29 @@ def test_view_failures_follow_the_rule(world):
     assert permissions.view_failures(s.other_drafter, world.items["art"]) == [permissions.NOT_FOUND]
     assert permissions.view_failures(s.other_drafter, world.items["revision"]) == []
     assert permissions.view_failures(world.other.editor, world.items["art"]) == [permissions.NOT_MEMBER]
+
+
+def test_a_concern_case_shows_its_response_draft_only_to_those_who_may_read_it(world):
+    """A 舆情 case's website response may be a draft (it stops the clocks when published); the people of
+    the case who may not read that draft see that a response is in preparation, not its title or a link."""
+    from gongkai.concerns import services as concerns
+    from gongkai.concerns.constants import ResponseChannel
+    from tests.concerns.factories import make_case
+
+    s = world.staff
+    case = make_case(s, department=s.other_dept, title="产业发展科负责的舆情")
+    for key in ("art", "revision"):
+        concerns.record_response(
+            user=s.editor, case=case, channel=ResponseChannel.WEBSITE, summary="网站回应", item=world.items[key]
+        )
+    url = f"/console/concerns/cases/{case.pk}/"
+    art, revision = world.items["art"], world.items["revision"]
+    for reader in (s.other_drafter, s.monitor):  # the responsible department; the office's monitor
+        page = body(console(reader).get(url))
+        assert "产业发展科负责的舆情" in page, reader
+        assert TITLES["art"] not in page and f"/console/items/{art.pk}/" not in page
+        assert "无权查看" in page  # the row is there: a response is being prepared
+        assert REVISED_TITLE not in page and TITLES["revision"] in page  # the published version
+    page = body(console(s.editor).get(url))
+    assert TITLES["art"] in page and f"/console/items/{art.pk}/" in page
+    assert REVISED_TITLE in page and f"/console/items/{revision.pk}/" in page

@@ -227,9 +227,18 @@ def _case_page(request, case, *, status: int = 200, **bound):
     )
     for mention in mentions:
         mention.link = selectors.safe_link(mention.url)
-    responses = list(case.responses.select_related("item", "item__latest_revision", "created_by"))
+    responses = list(case.responses.select_related("created_by"))
+    # A website response may be a draft: its title and link go only to those who may read it
+    # (publishing.permissions.visible_items); others see that one is being prepared.
+    seen = {
+        item.pk: item
+        for item in publishing_permissions.visible_items(request.user).filter(
+            pk__in=[r.item_id for r in responses if r.item_id]
+        ).select_related("latest_revision", "live_revision")
+    }
     for response in responses:
         response.link = selectors.safe_link(response.url)
+        response.seen_item = seen.get(response.item_id)
     return _render(
         request,
         "concerns/case_detail.html",
