@@ -457,7 +457,11 @@ def test_a_concern_case_shows_its_response_draft_only_to_those_who_may_read_it(w
     case = make_case(s, department=s.other_dept, title="产业发展科负责的舆情")
     for key in ("art", "revision"):
         concerns.record_response(
-            user=s.editor, case=case, channel=ResponseChannel.WEBSITE, summary="网站回应", item=world.items[key]
+            user=s.editor,
+            case=case,
+            channel=ResponseChannel.WEBSITE,
+            summary="网站回应",
+            item=world.items[key],
         )
     url = f"/console/concerns/cases/{case.pk}/"
     art, revision = world.items["art"], world.items["revision"]

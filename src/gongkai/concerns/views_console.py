@@ -232,9 +232,9 @@ def _case_page(request, case, *, status: int = 200, **bound):
     # (publishing.permissions.visible_items); others see that one is being prepared.
     seen = {
         item.pk: item
-        for item in publishing_permissions.visible_items(request.user).filter(
-            pk__in=[r.item_id for r in responses if r.item_id]
-        ).select_related("latest_revision", "live_revision")
+        for item in publishing_permissions.visible_items(request.user)
+        .filter(pk__in=[r.item_id for r in responses if r.item_id])
+        .select_related("latest_revision", "live_revision")
     }
     for response in responses:
         response.link = selectors.safe_link(response.url)
