@@ -416,13 +416,14 @@ def test_an_unreadable_lock_version_counts_as_stale(client, login):
     assert fresh(item).status == ItemStatus.DRAFT
 
 
-def test_null_characters_in_an_opinion_and_the_search_are_dropped_not_a_500(client, login):
-    """PostgreSQL refuses NUL in text (found by tests/security): the character is dropped."""
+def test_null_characters_in_an_opinion_and_the_search_are_replaced_not_a_500(client, login):
+    """PostgreSQL refuses NUL in text (found by tests/security): the character becomes U+FFFD
+    (gongkai.core.middleware.NullCharacterMiddleware)."""
     staff = make_staff()
     item = make_draft(staff)
     services.submit_for_review(user=staff.drafter, item=item)
     login(staff.head)
     response = act(client, item, "reject", opinion="附件\x00不全")
     assert response.status_code == 302 and "已退回,退回理由已通知起草人。" in texts(response)
-    assert fresh(item).latest_revision.rejection_reason.endswith("附件不全")
+    assert fresh(item).latest_revision.rejection_reason.endswith("附件\ufffd不全")
     assert client.get(reverse("console:items"), {"q": "通知\x00"}).status_code == 200

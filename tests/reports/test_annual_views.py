@@ -68,12 +68,12 @@ def test_leader_reads_but_cannot_save(client, staff):
     assert client.get(YEAR + "docx").status_code == 200
 
 
-def test_null_characters_are_dropped_not_a_500(client, staff):
-    """PostgreSQL refuses NUL in text (found by tests/security)."""
+def test_null_characters_are_replaced_not_a_500(client, staff):
+    """PostgreSQL refuses NUL in text (found by tests/security): it becomes U+FFFD."""
     login(client, staff.editor)
     response = client.post(YEAR, {**balanced(), **TEXTS, "problems": "问\x00题。"})
     assert response.status_code == 302
-    assert AnnualReport.objects.get().problems == "问题。"
+    assert AnnualReport.objects.get().problems == "问\ufffd题。"
 
 
 def test_list_shows_years_status_and_deadline(client, staff):

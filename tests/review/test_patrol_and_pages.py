@@ -81,9 +81,9 @@ def test_the_review_screen_marks_findings_in_the_text_and_asks_for_acknowledgeme
     assert "引用原文" in response.content.decode()
 
 
-def test_null_characters_in_the_review_pages_are_dropped_not_a_500(client, staff):
-    """PostgreSQL refuses NUL in text (found by tests/security): dictionaries, terms, acknowledgements and
-    the dictionary search drop the character."""
+def test_null_characters_in_the_review_pages_are_replaced_not_a_500(client, staff):
+    """PostgreSQL refuses NUL in text (found by tests/security): in dictionaries, terms, acknowledgements and
+    the dictionary search the character becomes U+FFFD (gongkai.core.middleware)."""
     make_dictionary(staff.org, terms=[("布署", "typo", "warning", "部署")])
     item = make_draft(staff, body="<p>请认真布署。</p>")
     services.submit_for_review(user=staff.drafter, item=item)
@@ -94,14 +94,14 @@ def test_null_characters_in_the_review_pages_are_dropped_not_a_500(client, staff
     )
     assert response.status_code == 302
     finding.refresh_from_db()
-    assert finding.acknowledgement == "引用原文"
+    assert finding.acknowledgement == "引用\ufffd原文"
     client.force_login(staff.editor, backend=MODEL_BACKEND)
     response = client.post("/console/review/dictionaries/", {"name": "补充\x00词库"})
     assert response.status_code == 302
-    dictionary = staff.org.review_dictionaries.get(name="补充词库")
+    dictionary = staff.org.review_dictionaries.get(name="补充\ufffd词库")
     response = client.post(
         f"/console/review/dictionaries/{dictionary.pk}/terms/",
         {"text": "旧\x00称", "category": "typo", "severity": "warning", "suggestion": "新称"},
     )
-    assert response.status_code == 302 and dictionary.terms.get().text == "旧称"
+    assert response.status_code == 302 and dictionary.terms.get().text == "旧\ufffd称"
     assert client.get(f"/console/review/dictionaries/{dictionary.pk}/", {"q": "旧\x00"}).status_code == 200

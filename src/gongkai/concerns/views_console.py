@@ -500,7 +500,7 @@ def mention_list(request):
     sources = list(Source.objects.filter(organization=org).order_by("name"))
     source_id = _int(request.GET.get("source"))
     source = next((s for s in sources if s.pk == source_id), None)
-    q = request.GET.get("q", "").replace("\x00", "").strip()[:100]  # PostgreSQL refuses NUL
+    q = request.GET.get("q", "").strip()[:100]
     mentions = selectors.mention_list(
         org,
         channel=channel,

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "gongkai.core.middleware.NullCharacterMiddleware",  # after CSRF: cleans the form it parsed
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "gongkai.orgs.middleware.AccountSecurityMiddleware",  # idle time-out, forced password change / 2FA

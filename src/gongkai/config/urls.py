@@ -18,3 +18,5 @@ urlpatterns = [
     path("hudong/", include("gongkai.participation.urls_public")),
     path("", include("gongkai.portal.urls")),
 ]
+
+handler404 = "gongkai.core.views.not_found"

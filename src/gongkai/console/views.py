@@ -240,7 +240,7 @@ def item_list(request):
         status = ""
     dept_id = _int_or_none(request.GET.get("department"))
     department = next((d for d in departments if d.pk == dept_id), None)
-    q = request.GET.get("q", "").replace("\x00", "").strip()[:100]  # PostgreSQL refuses NUL
+    q = request.GET.get("q", "").strip()[:100]
     items = selectors.search_items(request.user, org, status=status, department=department, q=q)
     page = Paginator(items, 20).get_page(request.GET.get("page"))
     return render_console(
@@ -518,7 +518,7 @@ def _posted_lock(request) -> int | None:
 
 def _text(request) -> str:
     text = request.POST.get("reason") or request.POST.get("opinion") or ""
-    return text.replace("\x00", "").strip()[:2000]  # PostgreSQL refuses NUL in text
+    return text.strip()[:2000]
 
 
 # Actions on the live item, not on its working revision.
@@ -562,9 +562,7 @@ def _run_action(request, item, action: str, lock) -> tuple[str | None, str | Non
             item=item,
             opinion=_text(request),
             approve=decision == POST_REVIEW_APPROVE,
-            public_explanation=(request.POST.get("public_explanation") or "")
-            .replace("\x00", "")
-            .strip()[:2000],
+            public_explanation=(request.POST.get("public_explanation") or "").strip()[:2000],
         )
         if decision == POST_REVIEW_WITHDRAW:
             return None, "事后审核不同意:信息已撤回,公众将看到您填写的撤回说明。"

@@ -117,12 +117,12 @@ def interpretation_context(user, item, revision, actions) -> dict:
 
 def _plan_data(request) -> dict:
     def text(name: str) -> str:
-        return request.POST.get(name, "").replace("\x00", "")  # PostgreSQL refuses NUL in text
+        return request.POST.get(name, "")
 
     return {
         "organizer": text("organizer")[:2000],
         "outline": text("outline")[:20000],
-        "forms": [f.replace("\x00", "") for f in request.POST.getlist("forms")[:20]],
+        "forms": request.POST.getlist("forms")[:20],
         "planned_on": text("planned_on")[:10],
         "channels": text("channels")[:300],
         "materials": [
@@ -162,7 +162,7 @@ def policy_opinion(request, pk):
             )
         )
         interpretation.give_policy_opinion(
-            user=request.user, item=item, opinion=request.POST.get("opinion", "").replace("\x00", "")[:5000]
+            user=request.user, item=item, opinion=request.POST.get("opinion", "")[:5000]
         )
     except WorkflowError as exc:
         error_messages(request, exc.reasons)

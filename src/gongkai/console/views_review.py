@@ -47,7 +47,7 @@ def dictionaries(request):
             dictionary = review.create_dictionary(
                 user=request.user,
                 organization=request.membership.organization_id,
-                name=request.POST.get("name", "").replace("\x00", "")[:80],
+                name=request.POST.get("name", "")[:80],
             )
         except WorkflowError as exc:
             error_messages(request, exc.reasons)
@@ -68,7 +68,7 @@ def dictionaries(request):
 @console_view
 def dictionary(request, pk):
     dictionary = _dictionary(request, pk)
-    query = (request.GET.get("q") or "").replace("\x00", "").strip()[:100]  # PostgreSQL refuses NUL
+    query = (request.GET.get("q") or "").strip()[:100]
     category = request.GET.get("category") or ""
     terms = dictionary.terms.all()
     if query:
@@ -111,8 +111,7 @@ def term_save(request, pk):
         else None
     )
     data = {
-        key: request.POST.get(key, "").replace("\x00", "")[:300]
-        for key in ("text", "category", "severity", "suggestion", "note")
+        key: request.POST.get(key, "")[:300] for key in ("text", "category", "severity", "suggestion", "note")
     }
     try:
         saved = review.save_term(user=request.user, dictionary=dictionary, data=data, term=term)
@@ -249,7 +248,7 @@ def finding_acknowledge(request, pk, finding_pk):
         review.acknowledge(
             user=request.user,
             finding=finding,
-            reason=(request.POST.get("reason") or "").replace("\x00", "")[:1000],
+            reason=(request.POST.get("reason") or "")[:1000],
         )
     except WorkflowError as exc:
         error_messages(request, exc.reasons)

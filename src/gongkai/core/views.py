@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponse, JsonResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -24,3 +25,10 @@ def captcha_image(request):
 def captcha_new(request):
     """A new challenge for the “换一张” button (the form keeps what was typed)."""
     return JsonResponse({"token": captcha.new_token()})
+
+
+def not_found(request, exception=None):
+    """The site's 404 page, or, under /api/, the API's JSON error (for a path no API route matches)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "未找到。"}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -154,10 +154,7 @@ def annual_year(request, year: str):
     if request.method != "POST":
         return _page(request, year_number, report)
     _refuse(annual.edit_failures(request.user, organization))
-    values = {  # PostgreSQL refuses NUL in text
-        key: request.POST.get(key, "").replace("\x00", "")
-        for key in (*annual.FIELD_LABELS, *dict(annual.TEXT_FIELDS))
-    }
+    values = {key: request.POST.get(key, "") for key in (*annual.FIELD_LABELS, *dict(annual.TEXT_FIELDS))}
     try:
         annual.save_report(
             user=request.user,
