@@ -197,7 +197,7 @@ def test_the_timeliness_report_and_its_excel_export(client, staff):
 
 def test_odd_ids_and_null_characters_are_ignored_not_a_500(client, staff):
     """Found by tests/security: "²".isdigit() is true but int() refuses it (the new-item page ignores it
-    as a document to interpret, the plan as a material); PostgreSQL refuses NUL in text (dropped)."""
+    as a document to interpret, the plan as a material); PostgreSQL refuses NUL in text (it becomes U+FFFD)."""
     document = normative_document(staff)
     client.force_login(staff.drafter, backend="django.contrib.auth.backends.ModelBackend")
     assert client.get("/console/items/new/", {"interprets": "²"}).status_code == 200
@@ -205,4 +205,4 @@ def test_odd_ids_and_null_characters_are_ignored_not_a_500(client, staff):
     response = client.post(f"/console/items/{document.pk}/interpretation/plan/", data)
     assert response.status_code == 302
     plan = fresh(document).latest_revision.interpretation_plan
-    assert plan.organizer == PLAN["organizer"] and not plan.materials.exists()
+    assert plan.organizer == PLAN["organizer"] + "\ufffd" and not plan.materials.exists()
