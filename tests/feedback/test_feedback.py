@@ -197,6 +197,15 @@ def test_a_report_on_a_list_page_belongs_to_the_only_organisation(client, staff)
     assert report.organization == staff.org and report.item is None and report.page_url == "/xxgk/"
 
 
+def test_the_form_reached_without_a_page_says_so_under_the_sites_own_name(client, staff):
+    """Typed in or followed from elsewhere: a clear message, and the header and footer still name the only
+    organisation of the site (not the platform's generic name)."""
+    response = client.get(FORM)
+    body = response.content.decode()
+    assert response.status_code == 400 and "请从需要纠错的页面进入本表单" in body
+    assert f"主办单位:{staff.org.name}" in body
+
+
 def test_the_honeypot_refuses_the_report(client, item):
     response = post_report(client, item_url(item), website="http://spam.example/")
     assert response.status_code == 400
