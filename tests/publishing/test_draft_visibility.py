@@ -474,3 +474,90 @@ def test_a_concern_case_shows_its_response_draft_only_to_those_who_may_read_it(w
     page = body(console(s.editor).get(url))
     assert TITLES["art"] in page and f"/console/items/{art.pk}/" in page
     assert REVISED_TITLE in page and f"/console/items/{revision.pk}/" in page
+
+
+def test_a_consultation_page_names_its_notice_draft_only_to_those_who_may_read_it():
+    """The consultation page of its department shows the 征求意见 notice; when an office editor moved that
+    draft to another department, the department's people no longer read it, and the page must not either."""
+    from tests.participation.test_consultations import make_consultation
+
+    s = make_staff()
+    consultation = make_consultation(s)  # by 艺术科's drafter; the notice's lead department is 艺术科
+    secret = "办公室改写后的公告草稿标题"
+    notice = InformationItem.objects.get(pk=consultation.item_id)
+    services.update_draft(user=s.editor, item=notice, data={"lead_department": s.office, "title": secret})
+    url = f"/console/participation/consultations/{consultation.pk}/"
+    assert console(s.head).get(f"/console/items/{notice.pk}/").status_code == 404
+    page = body(console(s.head).get(url))
+    assert consultation.title in page or "征求意见" in page
+    assert secret not in page and f"/console/items/{notice.pk}/" not in page
+    assert "公告正在起草或审核中(无权查看)" in page
+    page = body(console(s.editor).get(url))
+    assert secret in page and f"/console/items/{notice.pk}/" in page
+
+
+def test_a_concern_case_records_the_live_title_when_a_lost_publication_is_caught_up():
+    """The catch-up of a publication whose signal was lost may run after a new revision started: the
+    case's timeline, seen by everyone who sees the case, takes the published title, not the working one."""
+    from gongkai.concerns import services as concerns
+    from gongkai.concerns.constants import ResponseChannel
+    from tests.concerns.factories import make_case
+    from tests.factories import review_through
+
+    s = make_staff()
+    case = make_case(s, department=s.other_dept, title="产业发展科负责的舆情")
+    item = make_draft(s, title="网站回应(已发布标题)")
+    concerns.record_response(
+        user=s.editor, case=case, channel=ResponseChannel.WEBSITE, summary="回应", item=item
+    )
+    services.submit_for_review(user=s.drafter, item=item)
+    services.publish(user=s.editor, item=review_through(s, item))  # its signal never runs in this test
+    services.start_revision(user=s.drafter, item=InformationItem.objects.get(pk=item.pk))
+    secret = "尚未发布的修订稿标题"
+    services.update_draft(
+        user=s.drafter, item=InformationItem.objects.get(pk=item.pk), data={"title": secret}
+    )
+    assert concerns.catch_up_published_responses() == 1
+    page = body(console(s.other_drafter).get(f"/console/concerns/cases/{case.pk}/"))
+    assert "回应已在网站发布:网站回应(已发布标题)" in page
+    assert secret not in page
+
+
+def test_a_stale_edit_of_an_interpretation_never_names_a_document_its_editor_may_not_read():
+    s = make_staff()
+    secret = "艺术科尚未公开的文件草稿"
+    document = make_draft(s, title=secret)  # 艺术科: 产业发展科's drafter may not read it
+    interpretation = make_draft(
+        s,
+        by=s.editor,
+        title="产业发展科的解读草稿",
+        lead_department=s.other_dept,
+        interprets=document,
+        interpretation_form="text",
+        source="产业发展科",
+    )
+    client = console(s.other_drafter)
+    url = f"/console/items/{interpretation.pk}/edit/"
+    form = client.get(url).context["form"]
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if name == "interprets" or value is None:
+            value = ""  # the hidden document is not among this person's choices
+        if isinstance(value, list):
+            data[name] = [str(v) for v in value]
+        elif hasattr(value, "isoformat"):
+            data[name] = value.isoformat()
+        else:
+            data[name] = str(getattr(value, "pk", value))
+    data = {k: v for k, v in data.items() if v != [] and k != "docx_file"}
+    services.update_draft(
+        user=s.editor,
+        item=InformationItem.objects.get(pk=interpretation.pk),
+        data={"summary": "编辑改了概述"},
+    )
+    response = client.post(url, data)
+    page = body(response)
+    assert response.status_code == 409
+    assert secret not in page
+    assert "(无权查看的信息)" in page

@@ -555,7 +555,8 @@ def item_published(item) -> int:
             _event(
                 response.case,
                 "response.published",
-                f"回应已在网站发布:{item.latest_revision.title if item.latest_revision_id else item.pk}",
+                # The live title: by the time a catch-up runs, a new working revision may have started.
+                f"回应已在网站发布:{item.live_revision.title if item.live_revision_id else item.pk}",
             )
             met = clocks.meet_for_response(response.case, response.channel, item.published_at)
             for clock in met:

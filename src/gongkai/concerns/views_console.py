@@ -24,6 +24,7 @@ from gongkai.console.access import ConsoleForbidden, console_view, memberships_o
 from gongkai.console.replies import back, error_messages
 from gongkai.orgs.models import Department
 from gongkai.publishing import permissions as publishing_permissions
+from gongkai.publishing import selectors as publishing_selectors
 from gongkai.publishing.exceptions import WorkflowError
 from gongkai.reports.exports import attachment_disposition
 
@@ -230,12 +231,7 @@ def _case_page(request, case, *, status: int = 200, **bound):
     responses = list(case.responses.select_related("created_by"))
     # A website response may be a draft: its title and link go only to those who may read it
     # (publishing.permissions.visible_items); others see that one is being prepared.
-    seen = {
-        item.pk: item
-        for item in publishing_permissions.visible_items(request.user)
-        .filter(pk__in=[r.item_id for r in responses if r.item_id])
-        .select_related("latest_revision", "live_revision")
-    }
+    seen = publishing_selectors.seen_by_id(request.user, [r.item_id for r in responses])
     for response in responses:
         response.link = selectors.safe_link(response.url)
         response.seen_item = seen.get(response.item_id)

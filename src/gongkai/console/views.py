@@ -27,7 +27,7 @@ from gongkai.publishing.exceptions import StaleEdit, WorkflowError, require
 from gongkai.publishing.files import AttachmentRejected
 from gongkai.publishing.html import DocxImportError
 from gongkai.publishing.models import ApprovalForm, Attachment, InformationItem, Revision
-from gongkai.publishing.selectors import visible_attachments, visible_history, visible_revisions
+from gongkai.publishing.selectors import seen_by_id, visible_attachments, visible_history, visible_revisions
 
 from . import selectors, views_account, views_review
 from .access import ConsoleForbidden, console_view, get_item, memberships_of, switch_to
@@ -286,8 +286,9 @@ def _display(value) -> str:
     return str(value)
 
 
-def _conflicts(form: ItemForm, revision: Revision) -> list[dict]:
-    """Fields where what is saved now differs from what this person typed (after a stale edit)."""
+def _conflicts(form: ItemForm, revision: Revision, user) -> list[dict]:
+    """Fields where what is saved now differs from what this person typed (after a stale edit). An item
+    named there (the document interpreted) is shown as this person may see it: never a draft's title."""
     rows = []
     for name in ITEM_FIELDS:
         if name not in form.fields or name not in form.cleaned_data:
@@ -301,6 +302,8 @@ def _conflicts(form: ItemForm, revision: Revision) -> list[dict]:
             continue
         if name == "disclosure_attribute":
             saved = revision.get_disclosure_attribute_display()
+        elif isinstance(saved, InformationItem):
+            saved = seen_by_id(user, [saved.pk]).get(saved.pk) or "(无权查看的信息)"
         rows.append({"label": form.fields[name].label, "saved": _display(saved)})
     return rows
 
@@ -421,7 +424,7 @@ def _keep_input_after_stale_edit(user, form: ItemForm, item, revising: bool, exc
     current = InformationItem.objects.select_related("latest_revision").get(pk=item.pk)
     data = form.data.copy()  # what was posted, with an imported Word body already in place
     data["lock_version"] = str(current.lock_version)
-    conflicts = _conflicts(form, current.latest_revision)
+    conflicts = _conflicts(form, current.latest_revision, user)
     kept = ItemForm(data, organization=item.organization, user=user, revising=revising)
     kept.is_valid()
     kept.add_error(

@@ -20,6 +20,7 @@ from gongkai.console.replies import error_messages
 from gongkai.core import throttle
 from gongkai.portal.links import attachment_url, item_url
 from gongkai.portal.site import site_for
+from gongkai.publishing import selectors as publishing_selectors
 from gongkai.publishing.exceptions import WorkflowError
 from gongkai.reports.exports import attachment_disposition
 from gongkai.workdays.calendar import WorkdayCalendar
@@ -436,11 +437,18 @@ def _console_detail(request, consultation, *, status=200, bound=None, extend_for
     counts = rules.feedback_counts(consultation)
     locked_problem = rules._feedback_locked_failure(consultation)
     closed = consultation.status == ConsultationStatus.CLOSED or current == rules.Phase.CLOSED
+    # The notice and the feedback report are items of the publishing workflow: their titles and links go
+    # only to those who may read them (an office editor may have moved one to another department).
+    seen = publishing_selectors.seen_by_id(
+        request.user, [consultation.item_id, consultation.feedback_item_id]
+    )
     return render(
         request,
         "participation/consultation_console_detail.html",
         {
             "consultation": consultation,
+            "notice_item": seen.get(consultation.item_id),
+            "feedback_item": seen.get(consultation.feedback_item_id),
             "today": today,
             "phase": current,
             "phase_label": rules.PHASE_LABELS[current],

@@ -10,7 +10,7 @@ from gongkai.audit.models import AuditEvent
 from gongkai.audit.selectors import events_for
 
 from .models import Attachment, InformationItem, ReviewTask, Revision
-from .permissions import visible_revisions
+from .permissions import visible_items, visible_revisions
 
 __all__ = ["visible_attachments", "visible_history", "visible_revisions", "visible_tasks"]
 
@@ -47,3 +47,15 @@ def visible_history(item: InformationItem) -> list[AuditEvent]:
         if (event.data or {}).get("revision") != hidden.number
         and (event.created_at < hidden.created_at or event.action in LIVE_ITEM_ACTIONS)
     ]
+
+
+def seen_by_id(user, ids) -> dict[int, InformationItem]:
+    """The items among ``ids`` that ``user`` may see, as they may see them (``visible_items``: a hidden
+    working revision is swapped for the live one), by id. For pages of other apps that link items (a 舆情
+    case's website response, a consultation's notice): an id missing from the result is a draft the person
+    may not read — show that something is there, never its title."""
+    wanted = {pk for pk in ids if pk}
+    if not wanted:
+        return {}
+    items = visible_items(user).filter(pk__in=wanted).select_related("latest_revision", "live_revision")
+    return {item.pk: item for item in items}
