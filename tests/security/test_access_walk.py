@@ -228,6 +228,11 @@ def build_world() -> World:
     publishing.publish(user=a.editor, item=InformationItem.objects.get(pk=other_revised.pk))
     publishing.start_revision(user=a.other_drafter, item=other_revised)
     publishing.update_draft(user=a.other_drafter, item=other_revised, data={"title": OTHER_REVISION_TITLE})
+    # 艺术科's case links both as website responses: its page is seen by people who may not read them.
+    for linked in (other_draft, other_revised):
+        concern_services.record_response(
+            user=a.editor, case=case, channel="website", summary="网站回应", item=linked
+        )
 
     world = World(
         a=a,
@@ -348,6 +353,11 @@ def text_of(response) -> str:
     if response.get("Content-Type", "").startswith("application/json"):
         return json.dumps(response.json(), ensure_ascii=False)
     return response.content.decode()
+
+
+def textual(response) -> bool:
+    kind = response.get("Content-Type", "")
+    return kind.startswith(("text/", "application/json")) and not getattr(response, "streaming", False)
 
 
 def check(results, role, url, response, may):
@@ -591,6 +601,13 @@ def test_every_role_walks_every_console_page_and_finds_nothing_beyond_its_role()
                     problems.append(f"{role} GET {url}: {response.status_code}, expected a redirect")
                 continue
             check(problems, role, url, response, role in OK.get(name, NOBODY))
+            # Whatever the page, another department's draft (linked from 艺术科's case) never shows to
+            # someone who may not read it.
+            if role not in OTHER_DRAFT_READERS and response.status_code == 200 and textual(response):
+                text = text_of(response)
+                for title in (OTHER_DRAFT_TITLE, OTHER_REVISION_TITLE):
+                    if title in text:
+                        problems.append(f"{role} GET {url}: shows the draft title {title}")
     assert walked == len(console) * len(ROLES)
     assert not problems, "\n".join(problems)
 
