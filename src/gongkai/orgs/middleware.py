@@ -13,6 +13,7 @@
 - a session that must first change its password or enrol a second factor is kept on that page (and may
   log out); nothing else of the console or the admin answers it.
 
+Console and admin answers are marked ``Cache-Control: private, no-store`` unless they say otherwise.
 Public pages are not touched (they do not read the session, so they stay cacheable).
 """
 
@@ -27,6 +28,7 @@ from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 from . import accounts
 
@@ -75,9 +77,13 @@ class AccountSecurityMiddleware:
 
     def __call__(self, request):
         response = self.check(request)
-        if response is not None:
-            return response
-        return self.get_response(request)
+        if response is None:
+            response = self.get_response(request)
+        # Staff pages hold drafts and citizens' personal data: never kept by a browser (a shared office PC)
+        # or a proxy. Downloads that already say how to cache keep their own header.
+        if request.path_info.startswith(GUARDED_PREFIXES) and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
 
     def check(self, request):
         path = request.path_info

@@ -126,7 +126,8 @@ class Comment(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
-        return self.text[:40]
+        # Never the citizen's words: this is what the audit log keeps for good (object_repr).
+        return f"意见 #{self.pk}"
 
 
 class Message(models.Model):
@@ -185,7 +186,8 @@ class Message(models.Model):
         indexes = [models.Index(fields=["organization", "status", "due_on"])]
 
     def __str__(self) -> str:
-        return self.subject
+        # Never the subject (it may hold personal data): the audit log keeps this for good (object_repr).
+        return f"留言 #{self.pk}"
 
 
 # An answer period longer than this would meet the 3-month hard limit (MESSAGE_HARD_LIMIT_MONTHS) anyway.
@@ -282,4 +284,5 @@ class Question(models.Model):
         indexes = [models.Index(fields=["interview", "seq"])]
 
     def __str__(self) -> str:
-        return self.text[:40]
+        # Never the question (unmoderated, it may hold personal data): the audit log keeps this for good.
+        return f"访谈问题 #{self.pk}"

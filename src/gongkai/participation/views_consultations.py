@@ -390,9 +390,12 @@ def _comment_rows(request, consultation, comments, clear, bound):
     approved = [c for c in comments if c.status == CommentStatus.APPROVED]
     numbers = {c.pk: n for n, c in enumerate(comments, start=1)}
     rows = []
+    # The choices of 与之重复的意见 quote the other comments: masked like their text for those without the
+    # right (computed once, not per row).
+    quoted = {o.pk: (o.text if clear else rules.masked_text(o.text))[:20] for o in approved}
     for c in comments:
         originals = [
-            (o.pk, f"意见{numbers[o.pk]}:{o.text[:20]}")
+            (o.pk, f"意见{numbers[o.pk]}:{quoted[o.pk]}")
             for o in approved
             if o.pk != c.pk and o.disposition != Disposition.DUPLICATE
         ]

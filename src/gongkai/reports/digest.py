@@ -29,6 +29,7 @@ from gongkai.console.models import Notification
 from gongkai.console.services import notify
 from gongkai.orgs.constants import Role
 from gongkai.orgs.models import Membership, Organization
+from gongkai.participation.privacy import masked_text
 from gongkai.publishing.constants import ItemStatus
 from gongkai.workdays.calendar import WorkdayCalendar
 
@@ -194,7 +195,8 @@ def collect(
         .order_by("due_on", "pk")
     )
     for message in rows:
-        title = message.subject if message.department_id else f"{message.subject}(尚未分办)"
+        subject = masked_text(message.subject)  # an e-mail: personal values masked, as in every notification
+        title = subject if message.department_id else f"{subject}(尚未分办)"
         if message.bucket == "over_limit":
             title += f"(已超过3个月最长答复期限 {message.final_due_on:%Y-%m-%d})"
         add(

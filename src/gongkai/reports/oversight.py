@@ -71,6 +71,7 @@ from gongkai.orgs.constants import DepartmentKind, Role
 from gongkai.orgs.models import Department
 from gongkai.participation.constants import MessageStatus
 from gongkai.participation.models import Consultation, Message
+from gongkai.participation.privacy import masked_text
 from gongkai.publishing.constants import ItemStatus
 from gongkai.publishing.models import InformationItem
 from gongkai.review.constants import FindingStatus, Severity
@@ -844,7 +845,7 @@ def _describe(key: str, obj, names: dict[int, str], paths: dict[int, str]) -> tu
     if key == "messages":
         return (
             (
-                obj.subject,
+                masked_text(obj.subject),  # as the message console shows it to those without the right
                 obj.get_kind_display(),
                 dept if obj.department_id else f"{dept}(未分办)",
                 _moment(obj.created_at),
