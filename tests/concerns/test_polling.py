@@ -66,9 +66,15 @@ def ingested(monkeypatch):
     """Replace the pipeline's ingest with a recorder (the matching rules are tested with the pipeline)."""
     calls = []
 
-    def ingest(organization, entries, *, source=None, now=None):
+    def ingest(organization, entries, *, source=None, now=None, requested_by=None):
         calls.append(
-            SimpleNamespace(organization=organization, entries=list(entries), source=source, now=now)
+            SimpleNamespace(
+                organization=organization,
+                entries=list(entries),
+                source=source,
+                now=now,
+                requested_by=requested_by,
+            )
         )
         return SimpleNamespace(created=[object()] * (len(entries) - 1), relevant=len(entries) - 1)
 

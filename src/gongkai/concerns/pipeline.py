@@ -157,9 +157,19 @@ def ingest(
     source=None,
     now: datetime.datetime | None = None,
     force: bool = False,
+    requested_by=None,
 ) -> IngestResult:
-    """Match, de-duplicate, store and group a batch of entries for `organization` (see the module)."""
-    return _ingest(organization, list(entries), source=source, now=now or timezone.now(), force=force)
+    """Match, de-duplicate, store and group a batch of entries for `organization` (see the module).
+    ``requested_by``: the person who asked for this batch (立即巡查), named in its audit events and the cases
+    it opens or reopens; the mentions themselves stay machine-collected (no 录入人)."""
+    return _ingest(
+        organization,
+        list(entries),
+        source=source,
+        now=now or timezone.now(),
+        force=force,
+        requested_by=requested_by,
+    )
 
 
 def _clean(value, limit: int) -> str:
@@ -271,7 +281,10 @@ def _ingest(
     force: bool = False,
     actor=None,
     audited: bool = True,
+    requested_by=None,
 ) -> IngestResult:
+    """``actor`` enters the mentions by hand (their 录入人); ``requested_by`` only asked for the batch.
+    Either is the actor of the batch's events."""
     result = IngestResult()
     if not entries:
         return result
@@ -291,7 +304,7 @@ def _ingest(
             organization,
             [item for item in kept if item.mention is not None],
             now=now,
-            actor=actor,
+            actor=actor or requested_by,
             result=result,
         )
         if result.created:
@@ -301,7 +314,7 @@ def _ingest(
             if audited:
                 audit.record(
                     action="concerns.mentions_ingested",
-                    actor=actor,
+                    actor=actor or requested_by,
                     target=source,
                     organization=organization,
                     data={
@@ -669,7 +682,9 @@ def _group(organization, items: list[_Item], *, now, actor, result: IngestResult
 
     updates: list[_Profile] = []
     joined = services.join_cases(
-        {profile.pk: [i.mention for i in profile.items] for profile in touched.values()}, now=now
+        {profile.pk: [i.mention for i in profile.items] for profile in touched.values()},
+        now=now,
+        actor=actor,
     )
     for profile, case in zip(touched.values(), joined, strict=True):
         result.cases_joined.append(case)

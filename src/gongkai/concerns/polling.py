@@ -95,10 +95,10 @@ def backoff_interval(source: Source, failures: int) -> int:
     return max(1, min(high, base * 2**failures))
 
 
-def _ingest(source: Source, entries: list[Entry], now: datetime.datetime):
+def _ingest(source: Source, entries: list[Entry], now: datetime.datetime, requested_by=None):
     from gongkai.concerns import pipeline  # written alongside; imported late on purpose
 
-    return pipeline.ingest(source.organization, entries, source=source, now=now)
+    return pipeline.ingest(source.organization, entries, source=source, now=now, requested_by=requested_by)
 
 
 def _notify_disabled(source: Source, error: str) -> None:
@@ -123,8 +123,11 @@ def _notify_disabled(source: Source, error: str) -> None:
     )
 
 
-def poll_source(source: Source, *, now: datetime.datetime | None = None, client=None) -> PollOutcome:
-    """Poll one source now (whether or not it is due) and record the outcome on it."""
+def poll_source(
+    source: Source, *, now: datetime.datetime | None = None, client=None, actor=None
+) -> PollOutcome:
+    """Poll one source now (whether or not it is due) and record the outcome on it; ``actor`` is the person
+    who asked for it (立即巡查), None for the scheduled job: its events and what the poll creates name them."""
     now = now or timezone.now()
     known: set[str] | None = None
     if source.kind == SourceKind.WEB_LIST:
@@ -142,16 +145,18 @@ def poll_source(source: Source, *, now: datetime.datetime | None = None, client=
         warnings=list(result.warnings),
     )
     try:
-        _record(source, result, outcome, now)
+        _record(source, result, outcome, now, actor)
     except Exception:  # the pipeline or a write failed: nothing of this poll is kept; count it as a failure
         logger.exception("poll of source %s could not be recorded", source.pk)
         outcome.new = outcome.created = outcome.relevant = 0
         outcome.error = "处理抓取结果时发生内部错误,已记录日志,下次巡查重试。"
-        _record(source, FetchResult(error=outcome.error), outcome, now)
+        _record(source, FetchResult(error=outcome.error), outcome, now, actor)
     return outcome
 
 
-def _record(source: Source, result: FetchResult, outcome: PollOutcome, now: datetime.datetime) -> None:
+def _record(
+    source: Source, result: FetchResult, outcome: PollOutcome, now: datetime.datetime, actor=None
+) -> None:
     with transaction.atomic():
         locked = (
             Source.objects.select_for_update(of=("self",)).select_related("organization").get(pk=source.pk)
@@ -162,7 +167,7 @@ def _record(source: Source, result: FetchResult, outcome: PollOutcome, now: date
             SeenEntry.objects.bulk_create(
                 [SeenEntry(source=locked, key=h, seen_at=now) for h, _ in new], ignore_conflicts=True
             )
-            ingested = _ingest(locked, [entry for _, entry in new], now)
+            ingested = _ingest(locked, [entry for _, entry in new], now, actor)
             outcome.created = len(getattr(ingested, "created", None) or [])
             outcome.relevant = int(getattr(ingested, "relevant", 0) or 0)
 
@@ -190,6 +195,7 @@ def _record(source: Source, result: FetchResult, outcome: PollOutcome, now: date
         if result.error or new:
             audit.record(
                 action="concerns.source_polled",
+                actor=actor,
                 target=locked,
                 organization=locked.organization_id,
                 data={
@@ -209,6 +215,7 @@ def _record(source: Source, result: FetchResult, outcome: PollOutcome, now: date
             locked.disabled_reason = reason[:500]
             audit.record(
                 action="concerns.source_disabled",
+                actor=actor,
                 target=locked,
                 organization=locked.organization_id,
                 data={"failures": locked.consecutive_failures, "error": result.error},

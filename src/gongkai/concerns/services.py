@@ -176,12 +176,15 @@ def grouping_candidates(organization, now: datetime.datetime | None = None):
     )
 
 
-def add_mentions(case: Case, mentions: Iterable[Mention], *, now: datetime.datetime | None = None) -> Case:
-    """Mentions join a case; a closed case inside its watch window reopens (回温, R7)."""
+def add_mentions(
+    case: Case, mentions: Iterable[Mention], *, now: datetime.datetime | None = None, actor=None
+) -> Case:
+    """Mentions join a case; a closed case inside its watch window reopens (回温, R7), recorded as done by
+    ``actor`` (the person who moved or entered the mention; None for the pipeline)."""
     mentions = list(mentions)
     if not mentions:
         return case
-    return join_cases({case.pk: mentions}, now=now)[0]
+    return join_cases({case.pk: mentions}, now=now, actor=actor)[0]
 
 
 def _write_rows(model, fields: list[str], rows: list[tuple]) -> None:
@@ -205,7 +208,9 @@ def _write_rows(model, fields: list[str], rows: list[tuple]) -> None:
         cursor.executemany(sql, prepared)
 
 
-def join_cases(joins: dict[int, Iterable[Mention]], *, now: datetime.datetime | None = None) -> list[Case]:
+def join_cases(
+    joins: dict[int, Iterable[Mention]], *, now: datetime.datetime | None = None, actor=None
+) -> list[Case]:
     """Mentions join cases — many cases at once, as a batch of the pipeline needs — in a fixed number of
     statements: the cases locked in one query (in key order, so two batches cannot deadlock), the
     mentions moved in one UPDATE, the counters written in one, the timeline lines inserted in one. A closed
@@ -266,7 +271,7 @@ def join_cases(joins: dict[int, Iterable[Mention]], *, now: datetime.datetime | 
         _write_rows(Case, fields, [(*(getattr(cases[pk], f) for f in fields), pk) for pk in joins])
         CaseEvent.objects.bulk_create(events)
         for case, count in reopened:
-            _audit("concerns.case_reopened", case, None, mentions=count)
+            _audit("concerns.case_reopened", case, actor, mentions=count)
             _announce(
                 case,
                 kind="concerns.case_reopened",
@@ -632,7 +637,7 @@ def move_mention(*, user, mention: Mention, case: Case | None) -> Mention:
                 actor=user,
             )
         else:
-            add_mentions(case, [mention])
+            add_mentions(case, [mention], actor=user)
         if old is not None and old.pk != case.pk:
             old.mention_count = Mention.objects.filter(case=old).count()
             old.save(update_fields=["mention_count"])

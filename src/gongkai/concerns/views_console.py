@@ -742,7 +742,7 @@ def source_poll(request, pk):
     source = _own(request, Source, pk, "没有找到该来源。")
     from . import polling
 
-    outcome = polling.poll_source(source)
+    outcome = polling.poll_source(source, actor=request.user)
     if outcome.error:
         messages.error(request, f"巡查“{source.name}”失败:{outcome.error}")
         if outcome.disabled:

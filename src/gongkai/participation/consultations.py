@@ -1459,9 +1459,22 @@ def escalate_feedback(today: datetime.date | None = None) -> int:
         status=ConsultationStatus.CLOSED, feedback_due_provisional=True
     ):
         deadline = feedback_due(consultation.closes_on, consultation.feedback_workdays, calendar)
-        Consultation.objects.filter(pk=consultation.pk).update(
-            feedback_due_on=deadline.due, feedback_due_provisional=deadline.provisional
-        )
+        if (deadline.due, deadline.provisional) == (consultation.feedback_due_on, True):
+            continue
+        with transaction.atomic():
+            Consultation.objects.filter(pk=consultation.pk).update(
+                feedback_due_on=deadline.due, feedback_due_provisional=deadline.provisional
+            )
+            audit.record(
+                action="participation.feedback_due_recomputed",
+                target=consultation,
+                organization=consultation.organization_id,
+                data={
+                    "from": consultation.feedback_due_on.isoformat() if consultation.feedback_due_on else None,
+                    "to": deadline.due.isoformat(),
+                    "provisional": deadline.provisional,
+                },
+            )
     warn_until = calendar.add_workdays(today, FEEDBACK_WARNING_WORKDAYS).due
     pending = (
         Consultation.objects.filter(

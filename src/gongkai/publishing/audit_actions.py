@@ -17,6 +17,7 @@ ACTIONS = {
     "publishing.item.withdrawn": "撤回",
     "publishing.item.abolished": "标注废止",
     "publishing.deadline.escalated": "发布期限预警",
+    "publishing.deadline.recomputed": "按工作日历重算发布期限",
     "publishing.post_review.overdue": "事后审核超期提醒",
     "publishing.chain.changed": "修改审核流程",
 }

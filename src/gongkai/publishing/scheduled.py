@@ -142,10 +142,24 @@ def recompute_publication_deadlines() -> int:
         ):
             continue
         level = 0 if deadline.due > item.publication_due_on else item.escalation_level
-        InformationItem.objects.filter(pk=item.pk).update(
-            publication_due_on=deadline.due,
-            publication_due_provisional=deadline.provisional,
-            escalation_level=level,
-        )
+        with transaction.atomic():
+            InformationItem.objects.filter(pk=item.pk).update(
+                publication_due_on=deadline.due,
+                publication_due_provisional=deadline.provisional,
+                escalation_level=level,
+            )
+            # A statutory deadline (条例第26条) moved: the old one stays on record.
+            audit.record(
+                action="publishing.deadline.recomputed",
+                target=item,
+                organization=item.organization_id,
+                data={
+                    "from": item.publication_due_on.isoformat(),
+                    "from_provisional": item.publication_due_provisional,
+                    "to": deadline.due.isoformat(),
+                    "provisional": deadline.provisional,
+                    "escalation_level": level,
+                },
+            )
         changed += 1
     return changed
