@@ -1470,7 +1470,9 @@ def escalate_feedback(today: datetime.date | None = None) -> int:
                 target=consultation,
                 organization=consultation.organization_id,
                 data={
-                    "from": consultation.feedback_due_on.isoformat() if consultation.feedback_due_on else None,
+                    "from": consultation.feedback_due_on.isoformat()
+                    if consultation.feedback_due_on
+                    else None,
                     "to": deadline.due.isoformat(),
                     "provisional": deadline.provisional,
                 },
