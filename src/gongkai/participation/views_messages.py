@@ -95,8 +95,6 @@ def message_list(request: HttpRequest) -> HttpResponse:
             "name": rules.masked_name(m.name),
             "subject": rules.public_text(m.subject),
             "text": rules.public_text(m.text),
-            # An answer may quote the writer's contact ("已按您留的电话…回电"): masked like the writer's words.
-            "answer": rules.public_text(m.answer),
         }
         for m in page.object_list
     ]
