@@ -136,3 +136,36 @@ def test_every_audit_action_written_in_the_code_is_registered():
     assert len(used) > 80  # the scan sees the code's actions (so it can fail)
     unknown = {action: where for action, where in used.items() if not registry.is_registered(action)}
     assert not unknown, unknown
+
+
+def test_the_january_reminder_of_the_annual_report_is_on_record_once_per_date():
+    import time_machine
+
+    from gongkai.reports import annual
+
+    staff = make_staff()
+    with time_machine.travel(datetime.datetime(2026, 1, 10, 1, tzinfo=datetime.UTC)):
+        told = annual.remind()
+        assert told >= 1 and annual.remind() == 0  # every active organisation once; then none
+    assert AuditEvent.objects.filter(action="reports.annual.reminded").count() == told
+    event = AuditEvent.objects.get(action="reports.annual.reminded", organization=staff.org)
+    assert event.data["reminder_on"] == "2026-01-10"
+    assert event.data["recipients"] == 3  # two office editors and the leader
+
+
+def test_the_default_review_chain_made_at_the_first_submission_is_on_record():
+    from gongkai.publishing import services as publishing
+    from gongkai.publishing.models import ReviewStep
+
+    staff = make_staff()
+    ReviewStep.objects.filter(organization=staff.org).delete()
+    made = AuditEvent.objects.filter(action="publishing.chain.created", organization=staff.org)
+    before = made.count()  # the factory's own chain
+    publishing.submit_for_review(user=staff.drafter, item=make_draft(staff))
+    assert made.count() == before + 1
+    event = made.order_by("-pk").first()
+    assert [step[1] for step in event.data["steps"]] == list(
+        ReviewStep.objects.filter(organization=staff.org).order_by("position").values_list("name", flat=True)
+    )
+    publishing.submit_for_review(user=staff.drafter, item=make_draft(staff))
+    assert made.count() == before + 1  # the chain exists now: nothing more

@@ -20,6 +20,7 @@ ACTIONS = {
     "publishing.deadline.recomputed": "按工作日历重算发布期限",
     "publishing.post_review.overdue": "事后审核超期提醒",
     "publishing.chain.changed": "修改审核流程",
+    "publishing.chain.created": "建立默认审核流程",
 }
 
 for _action, _label in ACTIONS.items():

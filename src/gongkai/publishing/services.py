@@ -226,7 +226,7 @@ def ensure_default_chain(organization: Organization | int) -> list[ReviewStep]:
     steps = list(ReviewStep.objects.filter(organization_id=organization_id).order_by("position"))
     if steps:
         return steps
-    return [
+    steps = [
         ReviewStep.objects.create(
             organization_id=organization_id,
             position=i,
@@ -237,6 +237,15 @@ def ensure_default_chain(organization: Organization | int) -> list[ReviewStep]:
         )
         for i, (name, role, scope) in enumerate(DEFAULT_REVIEW_CHAIN, start=1)
     ]
+    # The chain decides who reviews (and who reads drafts): its creation is on record, in the transaction
+    # of the first submission that needed it.
+    audit.record(
+        action="publishing.chain.created",
+        target=steps[0],
+        organization=organization_id,
+        data={"steps": [[s.position, s.name, s.role, s.scope] for s in steps]},
+    )
+    return steps
 
 
 @transaction.atomic

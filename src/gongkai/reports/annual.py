@@ -1233,6 +1233,12 @@ def remind(today: datetime.date | None = None) -> int:
                     url=reverse("reports:annual_year", args=[year]),
                 )
                 reminder.save(update_fields=["recipients"])
+                audit.record(  # like every other reminder job: who was told, when, how late
+                    action="reports.annual.reminded",
+                    target=reminder,
+                    organization=organization,
+                    data={"year": year, "reminder_on": on.isoformat(), "recipients": reminder.recipients},
+                )
         except IntegrityError:
             continue  # this date's reminder was already sent (another worker, an earlier run)
         told += 1

@@ -14,6 +14,7 @@ ACTIONS = {
     "reports.annual.saved": _("保存政府信息公开工作年度报告"),
     "reports.annual.publication_drafted": _("生成政府信息公开工作年度报告发布稿"),
     "reports.oversight.exported": _("导出统计监督数据"),
+    "reports.annual.reminded": _("年度报告发布提醒"),
 }
 
 for _action, _label in ACTIONS.items():
