@@ -301,3 +301,47 @@ def test_the_token_command_lists_a_token_of_an_earlier_password_as_refused(staff
     call_command("token", staff.drafter.username, "--list", stdout=out)
     line = next(line for line in out.getvalue().splitlines() if line.startswith(token.key_prefix))
     assert "令牌已失效" in line
+
+
+def test_tokens_issued_before_the_stamp_existed_keep_working_after_the_migration(transactional_db):
+    """api/0003 gives every existing token its owner's current password stamp, so an upgrade breaks no
+    integration (orgs/0006 had set every account's password_changed_at to the time it ran)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    orgs = ("orgs", "0007_secret_encryption")
+
+    def migrate(target):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate([target, orgs])
+        return executor.loader.project_state([target, orgs]).apps
+
+    try:
+        old = migrate(("api", "0002_revocation_reason"))
+        OldUser, OldToken = old.get_model("orgs", "User"), old.get_model("api", "ApiToken")
+        owner = OldUser.objects.create(username="oa-robot", password="!", password_changed_at=timezone.now())
+        raw = tokens.generate()
+        OldToken.objects.create(
+            user=owner,
+            name="OA",
+            key_prefix=raw[:8],
+            key_hash=tokens.hash_token(raw),
+            created_at=timezone.now() - datetime.timedelta(days=30),  # older than the password stamp
+        )
+        migrate(("api", "0003_password_stamp"))
+        token = tokens.authenticate(raw)
+        assert token.password_stamp == User.objects.get(pk=owner.pk).password_changed_at
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_a_token_is_stamped_with_the_password_as_stored_not_as_remembered(staff):
+    stale = User.objects.get(pk=staff.drafter.pk)  # loaded before the password changes elsewhere
+    fresh = User.objects.get(pk=staff.drafter.pk)
+    fresh.set_password(NEW_PASSWORD)
+    fresh.save()
+    _token, raw = tokens.issue(user=stale, name="新")
+    assert ApiClient(raw_token=raw).get("/api/v1/staff/items/999999").status_code == 404  # accepted

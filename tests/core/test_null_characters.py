@@ -69,7 +69,7 @@ def test_json_bodies_are_left_to_the_api():
 def test_the_api_reads_its_own_requests():
     request = RequestFactory().post("/api/v1/staff/items", {"title": "a\x00"})
     assert seen(request).body  # not parsed here: the API reads its body itself
-    assert RequestFactory().get("/api/v1/items?topic=%00").GET["topic"] == "\x00"
+    assert seen(RequestFactory().get("/api/v1/items?topic=%00")).GET["topic"] == "\x00"
 
 
 @pytest.mark.django_db
@@ -93,3 +93,17 @@ def test_console_searches_with_nul_answer_normally(client):
     response = client.get("/console/items/", {"q": "摄影\x00"})
     assert response.status_code == 200
     assert "平遥国际摄影大展通知" not in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/xxgk/items/%00/", "/xxgk/feed/%00.rss", "/console/items/%00/"])
+def test_a_nul_in_the_address_is_a_404_not_a_database_error(client, path):
+    """PostgreSQL refuses NUL in a lookup: the address is refused before any view runs."""
+    client.raise_request_exception = False
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_nul_in_an_api_address_is_the_apis_json_404(client):
+    response = client.get("/api/v1/items/abc%00")
+    assert response.status_code == 404 and response.json()["detail"].startswith("未找到")

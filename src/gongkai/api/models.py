@@ -43,6 +43,9 @@ class ApiToken(models.Model):
     revoked_reason = models.CharField(
         _("吊销原因"), max_length=40, choices=RevocationReason.choices, blank=True, editable=False
     )
+    # The owner's ``password_changed_at`` when the token was issued: the token is good only while it is
+    # still the owner's (``refusal``). Compared for equality, so no clock is involved.
+    password_stamp = models.DateTimeField(_("签发时的密码修改时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("API 令牌")
@@ -68,7 +71,6 @@ class ApiToken(models.Model):
         # they set a password (``end_sessions``); this also covers a password set anywhere else
         # (``manage.py changepassword``, a shell). A hash upgrade at login is not a change: Django saves
         # only the hash then, and ``password_changed_at`` is kept (``User.set_password``).
-        changed = self.user.password_changed_at
-        if changed is not None and changed > self.created_at:
+        if self.user.password_changed_at != self.password_stamp:
             return "签发该 API 令牌后账户密码已被修改,令牌已失效,如仍需使用请重新签发。"
         return None

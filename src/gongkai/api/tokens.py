@@ -54,6 +54,8 @@ def issue(
     now = timezone.now()
     token = ApiToken.objects.create(
         user=user,
+        # The password as stored now (not as this in-memory user may remember it).
+        password_stamp=User.objects.filter(pk=user.pk).values_list("password_changed_at", flat=True).get(),
         name=name,
         key_prefix=raw[:KEY_PREFIX_LENGTH],
         key_hash=hash_token(raw),

@@ -214,8 +214,7 @@ def _record(
             reason = f"连续 {locked.consecutive_failures} 次巡查失败,已自动停用。最近一次错误:{result.error}"
             locked.disabled_reason = reason[:500]
             audit.record(
-                action="concerns.source_disabled",
-                actor=actor,
+                action="concerns.source_disabled",  # the rule disables it, whoever asked for the poll
                 target=locked,
                 organization=locked.organization_id,
                 data={"failures": locked.consecutive_failures, "error": result.error},

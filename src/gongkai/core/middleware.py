@@ -1,7 +1,7 @@
 """Security headers that Django's SecurityMiddleware does not set, and NUL characters out of request values."""
 
 from django.conf import settings
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 
 # Everything is served from this origin (no CDN), and no page uses inline script or style.
 DEFAULT_CSP = (
@@ -42,6 +42,8 @@ class NullCharacterMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        if "\x00" in request.path_info:  # no page's address has one; PostgreSQL would refuse the lookup
+            raise Http404("地址无效。")
         if request.path_info.startswith("/api/"):
             return None
         if "%00" in request.META.get("QUERY_STRING", ""):

@@ -29,6 +29,6 @@ def captcha_new(request):
 
 def not_found(request, exception=None):
     """The site's 404 page, or, under /api/, the API's JSON error (for a path no API route matches)."""
-    if request.path.startswith("/api/"):
+    if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": "未找到。"}, status=404)
     return defaults.page_not_found(request, exception)

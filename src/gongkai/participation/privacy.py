@@ -8,14 +8,40 @@ import re
 
 logger = logging.getLogger(__name__)
 
-# Landlines (区号 0 + 2–3 digits, in brackets or not, then a 7–8 digit number, with a dash or a space or
-# nothing between): the review detectors leave them alone because an office's own published number is
-# meant to be public, but in a citizen's words a number is theirs. The number's last four stay.
-_LANDLINE = re.compile(r"(?<![\d.])(\(0\d{2,3}\)\s?|0\d{2,3}[-－\s]?)(\d{3,4})(\d{4})(?![\d.])")
+# Landlines: 010 and 02x take an 8-digit number, the other area codes (0 + 3–9 + two digits) 7 or 8
+# digits; in brackets (either width) or not, with a dash, a space or nothing between the parts, full-width
+# digits folded first (same offsets). The review detectors leave landlines alone because an office's own
+# published number is meant to be public, but in a citizen's words a number is theirs. The middle part is
+# masked, the last four digits stay. Digits or letters on either side mean it is something else (a
+# tracking number, a serial number, a document number).
+_SEP = r"[-－—– \u3000]"
+_EDGE_BEFORE = r"(?<![0-9A-Za-z.])"
+_EDGE_AFTER = r"(?![0-9A-Za-z.])"
+_LANDLINES = (
+    re.compile(
+        rf"{_EDGE_BEFORE}([(（]0(?:10|2\d)[)）]{_SEP}?|0(?:10|2\d){_SEP}?)(\d{{4}}){_SEP}?\d{{4}}{_EDGE_AFTER}"
+    ),
+    re.compile(
+        rf"{_EDGE_BEFORE}([(（]0[3-9]\d\d[)）]{_SEP}?|0[3-9]\d\d{_SEP}?)(\d{{3,4}}){_SEP}?\d{{4}}{_EDGE_AFTER}"
+    ),
+)
 
 
 def _mask_landlines(text: str) -> str:
-    return _LANDLINE.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
+    from gongkai.review.detectors import fold
+
+    folded = fold(text)
+    spans = sorted(m.span(2) for pattern in _LANDLINES for m in pattern.finditer(folded))
+    if not spans:
+        return text
+    out, cursor = [], 0
+    for start, end in spans:
+        if start < cursor:
+            continue
+        out += [text[cursor:start], "*" * (end - start)]
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
 
 
 def masked_text(text: str) -> str:
