@@ -15,7 +15,7 @@ PORT ?= 8000
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip setuptools
+	$(BIN)/python -m pip install --quiet --upgrade -c constraints.txt pip setuptools
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
@@ -49,7 +49,7 @@ audit: $(STAMP)
 lock: $(STAMP)
 	{ echo "# Every package installed with gongkai[dev], pinned: make install uses this as constraints."; \
 	  echo "# Regenerate with make lock after changing pyproject.toml; audited by make audit."; \
-	  $(BIN)/python -m pip freeze --exclude-editable; } > constraints.txt
+	  $(BIN)/python -m pip freeze --all --exclude-editable; } > constraints.txt
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench
