@@ -132,17 +132,27 @@ def recompute_publication_deadlines() -> int:
     unless the deadline moved later, in which case the warnings start again."""
     calendar = WorkdayCalendar()
     changed = 0
-    for item in open_items().filter(publication_due_on__isnull=False).select_related("latest_revision"):
-        revision = item.latest_revision
-        start = revision.changed_on or revision.formed_on
-        deadline = calendar.add_workdays(start, PUBLICATION_DEADLINE_WORKDAYS)
-        if (deadline.due, deadline.provisional) == (
-            item.publication_due_on,
-            item.publication_due_provisional,
-        ):
-            continue
-        level = 0 if deadline.due > item.publication_due_on else item.escalation_level
+    for pk in open_items().filter(publication_due_on__isnull=False).values_list("pk", flat=True):
         with transaction.atomic():
+            # Locked and read afresh: a publication or an edit may be changing the item meanwhile.
+            item = (
+                open_items()
+                .select_for_update(of=("self",))
+                .select_related("latest_revision")
+                .filter(pk=pk, publication_due_on__isnull=False)
+                .first()
+            )
+            if item is None:
+                continue
+            revision = item.latest_revision
+            start = revision.changed_on or revision.formed_on
+            deadline = calendar.add_workdays(start, PUBLICATION_DEADLINE_WORKDAYS)
+            if (deadline.due, deadline.provisional) == (
+                item.publication_due_on,
+                item.publication_due_provisional,
+            ):
+                continue
+            level = 0 if deadline.due > item.publication_due_on else item.escalation_level
             InformationItem.objects.filter(pk=item.pk).update(
                 publication_due_on=deadline.due,
                 publication_due_provisional=deadline.provisional,
