@@ -17,6 +17,9 @@ from tests.factories import PASSWORD, make_draft, make_staff
 from tests.orgs.conftest import admin_form_data
 from tests.orgs.factories import UserFactory
 
+# The organisations' review chains made by the factories (publishing.services.ensure_default_chain).
+SETUP_ACTIONS = ("publishing.chain.created",)
+
 # page name -> URL (a callable takes the Staff of the administrator's own organisation)
 PAGES = {
     "index": "/admin/",
@@ -614,13 +617,13 @@ def test_calendar_is_changed_only_by_system_administrators(client, login, staff)
     override = CalendarOverride.objects.get()
     assert override.is_workday is False
     assert override.updated_by == other.system_admin
-    events = AuditEvent.objects.all()
+    events = AuditEvent.objects.exclude(action__in=SETUP_ACTIONS)
     assert [e.action for e in events] == ["workdays.override.set"]  # one event, not two
 
     response = client.post(f"/admin/workdays/calendaroverride/{override.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not CalendarOverride.objects.exists()
-    assert [e.action for e in AuditEvent.objects.order_by("seq")] == [
+    assert [e.action for e in AuditEvent.objects.exclude(action__in=SETUP_ACTIONS).order_by("seq")] == [
         "workdays.override.set",
         "workdays.override.deleted",
     ]
@@ -637,7 +640,7 @@ def test_published_year_note_changes_through_the_admin_once(client, login, staff
     assert client.post(url, {"note": "更正文号"}).status_code == 302
     year.refresh_from_db()
     assert year.year == 2027 and year.note == "更正文号"
-    assert [e.action for e in AuditEvent.objects.order_by("seq")] == [
+    assert [e.action for e in AuditEvent.objects.exclude(action__in=SETUP_ACTIONS).order_by("seq")] == [
         "workdays.year.published",
         "workdays.year.published",
     ]
@@ -765,7 +768,7 @@ def test_saving_an_unchanged_form_records_nothing(client, login, staff):
     login(staff.system_admin)
     url = url_of("department_change", staff)
     assert client.post(url, admin_form_data(client.get(url))).status_code == 302
-    assert not AuditEvent.objects.exists()
+    assert not AuditEvent.objects.exclude(action__in=SETUP_ACTIONS).exists()
 
 
 def test_administrators_log_in_through_the_admin_login_form(client, staff):
