@@ -65,6 +65,7 @@ def test_moving_a_mention_into_a_closed_case_reopens_it_in_the_movers_name():
     concern_services.move_mention(user=staff.editor, mention=mention, case=Case.objects.get(pk=closed.pk))
     reopened = AuditEvent.objects.get(action="concerns.case_reopened", object_id=str(closed.pk))
     assert reopened.actor_id == staff.editor.pk
+    assert closed.events.get(kind="reopened").actor_id == staff.editor.pk  # the case's own timeline too
 
 
 def _day_off_before(due: datetime.date) -> datetime.date:

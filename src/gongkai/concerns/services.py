@@ -261,11 +261,18 @@ def join_cases(
                 case.closed_at = None
                 reopened.append((case, len(mentions)))
                 text = f"办结后出现新的相关信息 {len(mentions)} 条,事件重新打开(回温)"
-                events.append(CaseEvent(case=case, kind="reopened", text=text, at=now, data={}))
+                events.append(CaseEvent(case=case, kind="reopened", text=text, at=now, data={}, actor=actor))
             else:
                 text = f"新增相关信息 {len(mentions)} 条"
                 events.append(
-                    CaseEvent(case=case, kind="mentions", text=text, at=now, data={"count": len(mentions)})
+                    CaseEvent(
+                        case=case,
+                        kind="mentions",
+                        text=text,
+                        at=now,
+                        data={"count": len(mentions)},
+                        actor=actor,
+                    )
                 )
         fields = ["mention_count", "last_mention_at", "categories", "status", "reopened_count", "closed_at"]
         _write_rows(Case, fields, [(*(getattr(cases[pk], f) for f in fields), pk) for pk in joins])
