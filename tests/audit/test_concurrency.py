@@ -38,3 +38,33 @@ def test_concurrent_appends_keep_one_unbroken_chain():
     assert list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True)) == list(range(1, total + 1))
     assert AuditChainHead.objects.get().last_seq == total
     assert verify_chain() == []
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_first_concurrent_appends_to_an_empty_log_make_one_chain():
+    """After a flush there is no head row: concurrent first appends must not take one another's head for a
+    deleted one (the head is created before events are looked for; a concurrent creation waits and fails)."""
+    from django.core.management import call_command
+
+    def work(worker: int, barrier, errors) -> None:
+        try:
+            barrier.wait()
+            services.record(action="audit.verified", data={"worker": worker})
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    for _attempt in range(5):
+        call_command("flush", interactive=False, verbosity=0)  # the state a flushed database is in
+        assert not AuditChainHead.objects.exists() and not AuditEvent.objects.exists()
+        barrier, errors = threading.Barrier(THREADS), []
+        threads = [threading.Thread(target=work, args=(i, barrier, errors)) for i in range(THREADS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert AuditChainHead.objects.get().last_seq == THREADS
+        assert verify_chain() == []

@@ -33,15 +33,18 @@ def _lock_head() -> AuditChainHead:
     head = AuditChainHead.objects.select_for_update().filter(pk=HEAD_PK).first()
     if head is not None:
         return head
-    if AuditEvent.objects.exists():
-        # The head is the witness against deleting the newest events: never re-create it silently.
-        raise AuditChainError(
-            "The audit chain head row is missing although events exist; run `gongkai verify_audit` "
-            "and investigate before recording further events."
-        )
+    # No head (a new or flushed database). Create it first and only then look for events: a head another
+    # transaction is creating is invisible until it commits, and its first event may be committed by the
+    # time we look, so the other order refused a legitimate append. Our insert waits for theirs and fails.
     try:
         with transaction.atomic():
             AuditChainHead.objects.create(pk=HEAD_PK, last_seq=0, last_hash=GENESIS_HASH)
+            if AuditEvent.objects.exists():
+                # The head is the witness against deleting the newest events: never re-create it silently.
+                raise AuditChainError(
+                    "The audit chain head row is missing although events exist; run `gongkai verify_audit` "
+                    "and investigate before recording further events."
+                )
     except IntegrityError:
         pass  # created concurrently
     return AuditChainHead.objects.select_for_update().get(pk=HEAD_PK)
