@@ -45,14 +45,8 @@ def report_form(request: HttpRequest) -> HttpResponse:
     page, organization, problem = _page_and_org(source)
     if problem:
         form = ReportForm(initial={"page": "", "org": ""})
-        # The page is unknown, but the site's header and footer still name its organisation when there is
-        # only one.
-        site_org = organization or services.organization_for(services.Page(url=""))
         return render(
-            request,
-            "feedback/form.html",
-            _context(request, form, None, site_org, problem=problem),
-            status=400,
+            request, "feedback/form.html", _context(request, form, None, None, problem=problem), status=400
         )
     if request.method != "POST":
         form = ReportForm(initial={"page": page.url, "org": source.get("org", "")})

@@ -47,9 +47,15 @@ class Site:
 
 
 def site_for(request: HttpRequest, organization: Organization | None, *, several: bool | None = None) -> Site:
-    """The page's site facts; without an organisation, the platform's own name and the request's host."""
-    if several is None:
-        several = public_organizations().count() > 1
+    """The page's site facts: the organisation's, or, when the page has none, the only public organisation's
+    (a site of one bureau is that bureau's on every page); with several, the platform's own name and the
+    request's host."""
+    if organization is None or several is None:
+        found = list(public_organizations()[:2])
+        if several is None:
+            several = len(found) > 1
+        if organization is None and len(found) == 1:
+            organization = found[0]
     if organization is None:
         return Site(
             name=getattr(settings, "GONGKAI_SITE_NAME", "政府信息公开平台"),
