@@ -285,6 +285,7 @@ def _ingest(
 ) -> IngestResult:
     """``actor`` enters the mentions by hand (their 录入人); ``requested_by`` only asked for the batch.
     Either is the actor of the batch's events."""
+    event_actor = actor or requested_by
     result = IngestResult()
     if not entries:
         return result
@@ -304,7 +305,7 @@ def _ingest(
             organization,
             [item for item in kept if item.mention is not None],
             now=now,
-            actor=actor or requested_by,
+            actor=event_actor,
             result=result,
         )
         if result.created:
@@ -314,7 +315,7 @@ def _ingest(
             if audited:
                 audit.record(
                     action="concerns.mentions_ingested",
-                    actor=actor or requested_by,
+                    actor=event_actor,
                     target=source,
                     organization=organization,
                     data={

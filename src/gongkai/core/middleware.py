@@ -49,9 +49,7 @@ class NullCharacterMiddleware:
         if "%00" in request.META.get("QUERY_STRING", ""):
             request.GET = _without_nul(request.GET)
         if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
-            cleaned = _without_nul(request.POST)
-            if cleaned is not request.POST:
-                request.POST = cleaned
+            request.POST = _without_nul(request.POST)
         return None
 
 
