@@ -131,26 +131,29 @@ def recompute_publication_deadlines() -> int:
     A change moves the deadline (and clears its provisional mark) but keeps what was already announced
     unless the deadline moved later, in which case the warnings start again."""
     calendar = WorkdayCalendar()
+
+    def recomputed(item):
+        """The deadline as the calendar says now, or None when that is what the item already has."""
+        revision = item.latest_revision
+        deadline = calendar.add_workdays(
+            revision.changed_on or revision.formed_on, PUBLICATION_DEADLINE_WORKDAYS
+        )
+        unchanged = (deadline.due, deadline.provisional) == (
+            item.publication_due_on,
+            item.publication_due_provisional,
+        )
+        return None if unchanged else deadline
+
     changed = 0
-    for pk in open_items().filter(publication_due_on__isnull=False).values_list("pk", flat=True):
+    candidates = open_items().filter(publication_due_on__isnull=False).select_related("latest_revision")
+    for candidate in candidates:
+        if recomputed(candidate) is None:
+            continue  # the common case: one read for all, no lock
         with transaction.atomic():
             # Locked and read afresh: a publication or an edit may be changing the item meanwhile.
-            item = (
-                open_items()
-                .select_for_update(of=("self",))
-                .select_related("latest_revision")
-                .filter(pk=pk, publication_due_on__isnull=False)
-                .first()
-            )
-            if item is None:
-                continue
-            revision = item.latest_revision
-            start = revision.changed_on or revision.formed_on
-            deadline = calendar.add_workdays(start, PUBLICATION_DEADLINE_WORKDAYS)
-            if (deadline.due, deadline.provisional) == (
-                item.publication_due_on,
-                item.publication_due_provisional,
-            ):
+            item = candidates.select_for_update(of=("self",)).filter(pk=candidate.pk).first()
+            deadline = recomputed(item) if item is not None else None
+            if deadline is None:
                 continue
             level = 0 if deadline.due > item.publication_due_on else item.escalation_level
             InformationItem.objects.filter(pk=item.pk).update(
